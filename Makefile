@@ -1,0 +1,46 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# The newest interpreter >= 3.11 that actually runs (a pyenv shim may exist and fail).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1 \
+	&& { command -v $$p; break; }; done)
+
+.PHONY: help run test lint typecheck e2e-deps clean-var
+
+help:
+	@echo "make run   - start the platform on http://127.0.0.1:8000 (embedded PostgreSQL)"
+	@echo "make test  - lint, type-check and run the whole test suite"
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.11 found" >&2; exit 1; }
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m app.manage serve
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy app migrations tests
+
+# Browser tests drive Debian's chromium (never a downloaded browser build).
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed e2e-deps lint typecheck
+	$(PY) -m pytest
+
+clean-var:
+	rm -rf var/test-*

@@ -1,0 +1,1 @@
+"""Tutor Platform: an LMS and CRM for private tutors and small tutoring schools."""

@@ -1,0 +1,110 @@
+"""Named dependencies. An endpoint's signature says what it needs and who may call it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyCookie
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.actor import Actor
+from app.core.config import Settings
+from app.core.cookies import ACCESS_COOKIE
+from app.core.database import SESSION_VALID_KEY, Database
+from app.core.errors import Forbidden, NotAuthenticated
+from app.models.users import Role
+from app.schemas.common import Pagination
+from app.schemas.users import StudentCreate, TeacherCreate
+from app.services import accounts
+
+# Declared so /docs and schemathesis know how requests authenticate; the middleware reads it.
+cookie_scheme = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False, description="Access JWT")
+
+SESSION_ENDED = "Your session has ended; please log in again"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def get_request_actor(request: Request) -> Actor:
+    """Who the middleware identified (possibly anonymous); not yet checked against the DB."""
+    return getattr(request.state, "actor", None) or Actor.anonymous()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+RequestActor = Annotated[Actor, Depends(get_request_actor)]
+
+
+async def get_session(database: DatabaseDep, actor: RequestActor) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed when the endpoint returns.
+
+    Beginning it sets the tenant context for RLS and, for a logged-in actor, checks in the same
+    round trip that the login session is still valid (not logged out, account still active).
+    """
+    async with database.session(actor) as session, session.begin():
+        await session.connection()
+        if actor.session_id is not None and not session.info.get(SESSION_VALID_KEY, False):
+            raise NotAuthenticated(SESSION_ENDED)
+        yield session
+
+
+# scope="function": the commit runs before the response is sent, so a failed commit is an error
+# response and never a success that did not happen.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_current_actor(
+    actor: RequestActor,
+    session: SessionDep,
+    _cookie: Annotated[str | None, Depends(cookie_scheme)],
+) -> Actor:
+    if not actor.is_authenticated:
+        raise NotAuthenticated("Not authenticated")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def require_role(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
+    async def dependency(actor: CurrentActor) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden("Your role cannot do this")
+        return actor
+
+    dependency.__name__ = "require_" + "_or_".join(role.value for role in roles)
+    return dependency
+
+
+SuperuserActor = Annotated[Actor, Depends(require_role(Role.SUPERUSER))]
+TeacherActor = Annotated[Actor, Depends(require_role(Role.TEACHER))]
+StudentActor = Annotated[Actor, Depends(require_role(Role.STUDENT))]
+
+PaginationDep = Annotated[Pagination, Query()]
+SearchQuery = Annotated[str | None, Query(max_length=100, description="Substring of name or e-mail")]
+
+
+async def unique_email_teacher(body: TeacherCreate, session: SessionDep) -> TeacherCreate:
+    """409 before anything else happens when the e-mail is already taken."""
+    await accounts.ensure_email_free(session, body.email)
+    return body
+
+
+async def unique_email_student(body: StudentCreate, session: SessionDep) -> StudentCreate:
+    """409 before anything else happens when the e-mail is already taken."""
+    await accounts.ensure_email_free(session, body.email)
+    return body
+
+
+NewTeacher = Annotated[TeacherCreate, Depends(unique_email_teacher)]
+NewStudent = Annotated[StudentCreate, Depends(unique_email_student)]

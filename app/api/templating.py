@@ -1,0 +1,121 @@
+"""The one Jinja2 environment: globals for the actor, translation, CSRF token and flash messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import ValidationError
+
+from app.core.actor import Actor
+from app.core.i18n import LANGUAGES, translations
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+FLASH_COOKIE = "flash"
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
+)
+templates.env.globals["LANGUAGES"] = LANGUAGES
+# The one way a person is shown (name now; avatar and equipped cosmetics later), on every page.
+templates.env.globals["person_name"] = templates.env.get_template("_macros/people.html").module.person_name  # type: ignore[attr-defined]
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.effective_secret_key(), salt="flash")
+
+
+def redirect_with_flash(request: Request, url: str, message: str) -> RedirectResponse:
+    """POST → 303 → GET, carrying a one-time message in a signed cookie."""
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE, _serializer(request).dumps(message), httponly=True, samesite="lax", path="/"
+    )
+    return response
+
+
+def _take_flash(request: Request) -> str | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        return str(_serializer(request).loads(raw))
+    except BadSignature:
+        return None
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    language = getattr(request.state, "language", "ru")
+    catalog = translations(language)
+    actor: Actor = getattr(request.state, "actor", None) or Actor.anonymous()
+    flash = _take_flash(request)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "actor": actor,
+            "language": language,
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "flash": flash,
+            "_": catalog.gettext,
+            "gettext": catalog.gettext,
+            "ngettext": catalog.ngettext,
+            **(context or {}),
+        },
+        status_code=status_code,
+    )
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def form_errors(error: ValidationError, language: str) -> dict[str, str]:
+    """Field name → a translated message, for re-rendering a form next to its fields."""
+    catalog = translations(language)
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "__all__"
+        if item["type"] == "password_policy":
+            problems = [catalog.gettext(p) for p in item.get("ctx", {}).get("problems", [])]
+            message = catalog.gettext("Password must contain {missing}").format(
+                missing=", ".join(problems)
+            )
+        else:
+            message = _translate_pydantic(catalog.gettext, item)
+        errors.setdefault(field, message)
+    return errors
+
+
+def _translate_pydantic(gettext: Any, item: Any) -> str:
+    # Pydantic's own messages are English; the common ones are in the catalog by their type.
+    by_type = {
+        "missing": "This field is required",
+        "string_too_short": "This field is required",
+        "string_too_long": "This value is too long",
+        "value_error": "Enter a valid value",
+        "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD",
+        "date_parsing": "Enter a date as YYYY-MM-DD",
+        "date_type": "Enter a date as YYYY-MM-DD",
+        "timezone": "Unknown time zone; use an IANA name such as Europe/Moscow",
+        "birthday": "Birthday must be between 1900-01-01 and today",
+        "language": "Language must be one of: {choices}",
+    }
+    if item["type"] == "value_error" and "email" in str(item.get("msg", "")).lower():
+        return str(gettext("Enter a valid e-mail address"))
+    message = by_type.get(item["type"])
+    if message is None:
+        return str(item["msg"])
+    return str(gettext(message)).format(**{k: v for k, v in item.get("ctx", {}).items() if k == "choices"})

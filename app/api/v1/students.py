@@ -1,0 +1,65 @@
+"""A teacher's students."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.api.deps import (
+    NewStudent,
+    NewTeacher,
+    PaginationDep,
+    SearchQuery,
+    SessionDep,
+    SettingsDep,
+    TeacherActor,
+)
+from app.schemas.common import Page
+from app.schemas.users import StudentCreate, StudentRead, StudentUpdate
+from app.services import students as student_service
+
+router = APIRouter(prefix="/students", tags=["students"])
+
+
+@router.get("", response_model=Page[StudentRead])
+async def list_students(
+    actor: TeacherActor, session: SessionDep, page: PaginationDep, q: SearchQuery = None
+) -> Page[StudentRead]:
+    """The teacher's own students, by surname and name."""
+    items, total = await student_service.list_students(
+        session, actor, limit=page.limit, offset=page.offset, search=q
+    )
+    return Page[StudentRead].build(items, total, page)
+
+
+@router.post("", response_model=StudentRead, status_code=status.HTTP_201_CREATED)
+async def create_student(
+    body: NewStudent, actor: TeacherActor, session: SessionDep, settings: SettingsDep
+) -> StudentRead:
+    """Create a student of the signed-in teacher. 409 if the e-mail is taken."""
+    return await student_service.create_student(session, actor, settings, body)
+
+
+@router.get("/{student_id}", response_model=StudentRead)
+async def get_student(student_id: int, actor: TeacherActor, session: SessionDep) -> StudentRead:
+    """One of the teacher's students (404 for anyone else's)."""
+    return await student_service.get_student(session, actor, student_id)
+
+
+@router.patch("/{student_id}", response_model=StudentRead)
+async def update_student(
+    student_id: int,
+    body: StudentUpdate,
+    actor: TeacherActor,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> StudentRead:
+    """Edit a student; `is_active` switches their login on or off."""
+    return await student_service.update_student(session, actor, settings, student_id, body)
+
+
+@router.delete("/{student_id}", response_model=StudentRead)
+async def deactivate_student(
+    student_id: int, actor: TeacherActor, session: SessionDep
+) -> StudentRead:
+    """Deactivate a student: they can no longer log in; their work is kept."""
+    return await student_service.deactivate_student(session, actor, student_id)

@@ -1,0 +1,39 @@
+"""Who is asking: the small immutable identity every service call receives."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.models.users import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """`teacher_id` is the tenant: a teacher's own id, or a student's teacher's id."""
+
+    user_id: int | None = None
+    role: Role | None = None
+    teacher_id: int | None = None
+    session_id: uuid.UUID | None = None
+    # Trusted code paths (the CLI, background jobs) that act across tenants on purpose.
+    is_system: bool = False
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls()
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(is_system=True)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def db_role(self) -> str:
+        """The value RLS policies read from `app.role`."""
+        if self.is_system:
+            return "system"
+        return self.role.value if self.role else ""

@@ -1,0 +1,53 @@
+"""Domain errors. Services raise these; `app.api.errors` maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    status_code = 500
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.context = context
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    """Also what another tenant's object looks like: existence is never revealed."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidInput(AppError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class TooLarge(AppError):
+    status_code = 413
+    code = "too_large"
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"

@@ -1,0 +1,150 @@
+"""Passwords (Argon2 via pwdlib, hashed off the event loop) and tokens (JWT access, opaque refresh)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from starlette.concurrency import run_in_threadpool
+
+from app.core.config import Settings
+from app.models.users import Role
+
+# Special characters the policy accepts: anything that is not a letter, digit or space.
+_SPECIAL = re.compile(r"[^\w\s]|_")
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 128
+
+
+def password_problems(password: str) -> list[str]:
+    """Every rule the password breaks, in words a person can act on (empty list: it is fine)."""
+    problems = []
+    if len(password) < PASSWORD_MIN_LENGTH:
+        problems.append(f"at least {PASSWORD_MIN_LENGTH} characters")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        problems.append(f"at most {PASSWORD_MAX_LENGTH} characters")
+    if not any(ch.isupper() for ch in password):
+        problems.append("an upper-case letter")
+    if not any(ch.islower() for ch in password):
+        problems.append("a lower-case letter")
+    if not any(ch.isdigit() for ch in password):
+        problems.append("a digit")
+    if not _SPECIAL.search(password):
+        problems.append("a special character such as ! ? # %")
+    return problems
+
+
+@lru_cache(maxsize=4)
+def _hasher(memory_cost: int, time_cost: int, parallelism: int) -> PasswordHash:
+    return PasswordHash(
+        (Argon2Hasher(memory_cost=memory_cost, time_cost=time_cost, parallelism=parallelism),)
+    )
+
+
+def password_hasher(settings: Settings) -> PasswordHash:
+    return _hasher(settings.argon2_memory_cost, settings.argon2_time_cost, settings.argon2_parallelism)
+
+
+async def hash_password(settings: Settings, password: str) -> str:
+    # Argon2 costs tens of milliseconds of CPU: never on the event loop.
+    return await run_in_threadpool(password_hasher(settings).hash, password)
+
+
+# A well-formed hash of a random password: verifying against it costs the same as a real check,
+# so an unknown e-mail answers as slowly as a wrong password.
+_DUMMY_PASSWORD = secrets.token_urlsafe(16)
+
+
+async def verify_password(settings: Settings, password: str, password_hash: str | None) -> bool:
+    hasher = password_hasher(settings)
+    if password_hash is None:
+        dummy = await run_in_threadpool(hasher.hash, _DUMMY_PASSWORD)
+        await run_in_threadpool(hasher.verify, password, dummy)
+        return False
+    return await run_in_threadpool(hasher.verify, password, password_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    role: Role
+    teacher_id: int | None
+    session_id: uuid.UUID
+
+
+def issue_access_token(settings: Settings, claims: AccessClaims, *, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    payload = {
+        "sub": str(claims.user_id),
+        "role": claims.role.value,
+        "tid": claims.teacher_id,
+        "sid": str(claims.session_id),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=settings.access_token_expire_minutes)).timestamp()),
+        "typ": "access",
+    }
+    return jwt.encode(payload, settings.effective_secret_key(), algorithm=settings.algorithm)
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged or expired."""
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            settings.effective_secret_key(),
+            algorithms=[settings.algorithm],
+            options={"require": ["exp", "sub", "sid", "role"]},
+        )
+        if payload.get("typ") != "access":
+            raise InvalidToken("not an access token")
+        teacher_id = payload.get("tid")
+        return AccessClaims(
+            user_id=int(payload["sub"]),
+            role=Role(payload["role"]),
+            teacher_id=int(teacher_id) if teacher_id is not None else None,
+            session_id=uuid.UUID(payload["sid"]),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as error:
+        raise InvalidToken(str(error)) from error
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    """`<session id>.<secret>`: the id finds the session row, only the secret's hash is stored."""
+
+    session_id: uuid.UUID
+    secret: str
+
+    @classmethod
+    def new(cls, session_id: uuid.UUID) -> RefreshToken:
+        return cls(session_id=session_id, secret=secrets.token_urlsafe(32))
+
+    @classmethod
+    def parse(cls, value: str) -> RefreshToken:
+        session_part, _, secret = value.partition(".")
+        try:
+            return cls(session_id=uuid.UUID(session_part), secret=secret)
+        except ValueError as error:
+            raise InvalidToken("malformed refresh token") from error
+
+    def __str__(self) -> str:
+        return f"{self.session_id}.{self.secret}"
+
+    @property
+    def secret_hash(self) -> str:
+        return hashlib.sha256(self.secret.encode()).hexdigest()
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,91 @@
+"""Teachers (tenants): created, listed and edited by a Superuser only."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.actor import Actor
+from app.core.config import Settings
+from app.core.errors import NotFound
+from app.models.users import Role, Student, Teacher, User
+from app.schemas.users import TeacherCreate, TeacherRead, TeacherUpdate
+from app.services import accounts
+from app.services.scoping import require_role
+
+
+def _read(user: User, student_count: int = 0) -> TeacherRead:
+    return TeacherRead.model_validate({**user.model_dump(), "student_count": student_count})
+
+
+async def create_teacher(
+    session: AsyncSession, actor: Actor, settings: Settings, data: TeacherCreate
+) -> TeacherRead:
+    """Create a teacher's account and tenant. Superuser only; a taken e-mail is a Conflict."""
+    require_role(actor, Role.SUPERUSER)
+    user = await accounts.create_user(session, settings, data, role=Role.TEACHER, teacher_id=None)
+    assert user.id is not None
+    session.add(Teacher(id=user.id))
+    await session.flush()
+    return _read(user)
+
+
+async def list_teachers(
+    session: AsyncSession, actor: Actor, *, limit: int, offset: int, search: str | None = None
+) -> tuple[list[TeacherRead], int]:
+    """Teachers by surname, name, id, with the number of active students each has."""
+    require_role(actor, Role.SUPERUSER)
+    students = (
+        select(Student.teacher_id, func.count().label("n"))
+        .join(User, User.id == Student.user_id)
+        .where(User.is_active)
+        .group_by(Student.teacher_id)
+        .subquery()
+    )
+    condition = User.role == Role.TEACHER.value
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        condition = condition & (
+            func.lower(User.email).like(pattern)
+            | func.lower(User.name).like(pattern)
+            | func.lower(User.surname).like(pattern)
+        )
+    total = (await session.execute(select(func.count()).select_from(User).where(condition))).scalar_one()
+    rows = await session.execute(
+        select(User, func.coalesce(students.c.n, 0))
+        .outerjoin(students, students.c.teacher_id == User.id)
+        .where(condition)
+        .order_by(User.surname, User.name, User.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_read(user, count) for user, count in rows.all()], int(total)
+
+
+async def _get_teacher_user(session: AsyncSession, teacher_id: int) -> User:
+    user = await session.get(User, teacher_id)
+    if user is None or user.role != Role.TEACHER.value:
+        raise NotFound("Teacher not found")
+    return user
+
+
+async def get_teacher(session: AsyncSession, actor: Actor, teacher_id: int) -> TeacherRead:
+    require_role(actor, Role.SUPERUSER)
+    user = await _get_teacher_user(session, teacher_id)
+    count = await session.execute(
+        select(func.count())
+        .select_from(Student)
+        .join(User, User.id == Student.user_id)
+        .where(Student.teacher_id == teacher_id, User.is_active)
+    )
+    return _read(user, int(count.scalar_one()))
+
+
+async def update_teacher(
+    session: AsyncSession, actor: Actor, settings: Settings, teacher_id: int, data: TeacherUpdate
+) -> TeacherRead:
+    """Edit or (de)activate a teacher; a deactivated teacher's sessions stop working at once."""
+    require_role(actor, Role.SUPERUSER)
+    user = await _get_teacher_user(session, teacher_id)
+    await accounts.update_user(session, settings, user, data)
+    return await get_teacher(session, actor, teacher_id)

@@ -1,0 +1,164 @@
+"""Login sessions: log in, renew with the refresh token (rotating it), log out (revoke)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.actor import Actor
+from app.core.config import Settings
+from app.core.database import act_as
+from app.core.errors import NotAuthenticated
+from app.core.security import (
+    AccessClaims,
+    InvalidToken,
+    RefreshToken,
+    issue_access_token,
+    verify_password,
+)
+from app.models.auth import AuthSession
+from app.models.users import Role, User
+
+# One message for an unknown e-mail, a wrong password and a deactivated account alike.
+INVALID_CREDENTIALS = "Invalid e-mail or password"
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    actor: Actor
+    access_token: str
+    refresh_token: str
+    language: str
+
+
+def _actor_for(
+    user_id: int, role: Role, teacher_id: int | None, session_id: uuid.UUID
+) -> Actor:
+    # A teacher's tenant is their own id; a student's is their teacher's.
+    tenant = user_id if role is Role.TEACHER else teacher_id
+    return Actor(user_id=user_id, role=role, teacher_id=tenant, session_id=session_id)
+
+
+def _issue(settings: Settings, actor: Actor, refresh: RefreshToken, language: str) -> IssuedSession:
+    assert actor.user_id is not None and actor.role is not None and actor.session_id is not None
+    access = issue_access_token(
+        settings,
+        AccessClaims(
+            user_id=actor.user_id,
+            role=actor.role,
+            teacher_id=actor.teacher_id,
+            session_id=actor.session_id,
+        ),
+    )
+    return IssuedSession(actor=actor, access_token=access, refresh_token=str(refresh), language=language)
+
+
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    user_agent: str | None = None,
+) -> IssuedSession:
+    """Check the credentials and open a server-side session; NotAuthenticated otherwise."""
+    row = (
+        await session.execute(
+            text("SELECT * FROM auth_find_login(:email)"), {"email": email.strip()}
+        )
+    ).first()
+    valid = await verify_password(settings, password, row.password_hash if row else None)
+    if row is None or not valid or not row.is_active or not row.teacher_is_active:
+        raise NotAuthenticated(INVALID_CREDENTIALS)
+
+    refresh = RefreshToken.new(uuid.uuid4())
+    actor = _actor_for(row.id, Role(row.role), row.teacher_id, refresh.session_id)
+    await act_as(session, actor)
+    now = datetime.now(UTC)
+    session.add(
+        AuthSession(
+            id=refresh.session_id,
+            user_id=row.id,
+            refresh_token_hash=refresh.secret_hash,
+            expires_at=now + timedelta(days=settings.refresh_token_expire_days),
+            user_agent=(user_agent or "")[:255] or None,
+        )
+    )
+    await session.flush()
+    user = await session.get(User, row.id)
+    assert user is not None
+    return _issue(settings, actor, refresh, user.language)
+
+
+async def renew(session: AsyncSession, settings: Settings, refresh_token: str) -> IssuedSession | None:
+    """Exchange a valid refresh token for a new access token and a rotated refresh token.
+
+    Runs as the system actor (the caller has no valid access token to say who they are yet).
+    Returns None for anything invalid: unknown, revoked, expired, or an inactive account.
+    """
+    try:
+        presented = RefreshToken.parse(refresh_token)
+    except InvalidToken:
+        return None
+    auth_session = await session.get(AuthSession, presented.session_id, with_for_update=True)
+    now = datetime.now(UTC)
+    if (
+        auth_session is None
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= now
+    ):
+        return None
+    if auth_session.refresh_token_hash != presented.secret_hash:
+        # A rotated-away token came back: someone holds a copy. End the whole login.
+        auth_session.revoked_at = now
+        await session.flush()
+        return None
+    user = await session.get(User, auth_session.user_id)
+    if user is None or not user.is_active:
+        return None
+    if user.teacher_id is not None:
+        teacher = await session.get(User, user.teacher_id)
+        if teacher is None or not teacher.is_active:
+            return None
+    rotated = RefreshToken.new(auth_session.id)
+    auth_session.refresh_token_hash = rotated.secret_hash
+    await session.flush()
+    assert user.id is not None
+    actor = _actor_for(user.id, Role(user.role), user.teacher_id, auth_session.id)
+    return _issue(settings, actor, rotated, user.language)
+
+
+async def logout(session: AsyncSession, actor: Actor) -> None:
+    """Revoke the actor's current session server-side; its cookies stop working everywhere."""
+    if actor.session_id is None:
+        return
+    auth_session = await session.get(AuthSession, actor.session_id)
+    if auth_session is not None and auth_session.revoked_at is None:
+        auth_session.revoked_at = datetime.now(UTC)
+        await session.flush()
+
+
+async def revoke_by_refresh_token(session: AsyncSession, refresh_token: str) -> None:
+    """Logout with only a refresh cookie left (the access token already expired). System actor."""
+    try:
+        presented = RefreshToken.parse(refresh_token)
+    except InvalidToken:
+        return
+    auth_session = await session.get(AuthSession, presented.session_id)
+    if auth_session is not None and auth_session.refresh_token_hash == presented.secret_hash:
+        auth_session.revoked_at = datetime.now(UTC)
+        await session.flush()
+
+
+async def renew_as_system(
+    session: AsyncSession, settings: Settings, refresh_token: str
+) -> IssuedSession | None:
+    """`renew` inside a request's transaction: look up as the system, continue as the user."""
+    await act_as(session, Actor.system())
+    issued = await renew(session, settings, refresh_token)
+    await act_as(session, issued.actor if issued else Actor.anonymous())
+    return issued
