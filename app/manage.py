@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 from datetime import date
 from typing import Annotated
 
@@ -122,6 +123,10 @@ async def _ensure_demo_admin(settings: Settings, database: Database) -> str | No
     return password
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -162,6 +167,9 @@ def serve(
         else:
             typer.echo("Log in with an administrator account (python -m app.manage create-admin).")
         typer.echo("Press Ctrl-C to stop.\n")
+        # uvicorn re-raises the signal that stopped it once it has shut down; as Python
+        # exceptions both SIGINT and SIGTERM then unwind through `finally` and stop PostgreSQL.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True, log_level="info")
     finally:
         if embedded is not None:
