@@ -64,7 +64,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     api_routers = (auth_api.router, users_api.router, admin_api.router, students_api.router)
     for router in api_routers:
         app.include_router(router, prefix="/api/v1")
-    for router in (auth_pages.router, dashboard_pages.router, admin_pages.router, student_pages.router):
+    for router in (
+        auth_pages.router,
+        dashboard_pages.router,
+        admin_pages.router,
+        student_pages.router,
+    ):
         app.include_router(router, include_in_schema=False)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -46,7 +46,9 @@ def _validation_message(error: ValidationError) -> str:
 
 
 async def _create_superuser(settings: Settings, data: PersonCreate) -> int:
-    database = Database.connect(settings.app_database_url_for(resolve_owner_url(settings)), settings)
+    database = Database.connect(
+        settings.app_database_url_for(resolve_owner_url(settings)), settings
+    )
     try:
         async with database.transaction(Actor.system()) as session:
             await accounts.ensure_email_free(session, data.email)
@@ -65,7 +67,8 @@ def create_admin(
     password: Annotated[
         str,
         typer.Option(
-            help="At least 10 characters with upper- and lower-case letters, a digit and a special character."
+            help="At least 10 characters with upper- and lower-case letters, a digit"
+            " and a special character."
         ),
     ],
     name: Annotated[str, typer.Option(help="First name.")],

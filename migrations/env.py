@@ -68,7 +68,9 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_owner_url().render_as_string(hide_password=False), target_metadata=metadata)
+    context.configure(
+        url=_owner_url().render_as_string(hide_password=False), target_metadata=metadata
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

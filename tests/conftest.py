@@ -88,19 +88,19 @@ def database(connection: AsyncConnection, app_engine: AsyncEngine) -> Database:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
+def app(settings: Settings, database: Database):
     return create_app(settings, database)
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
 
 
 @pytest.fixture
-async def make_client(app):  # type: ignore[no-untyped-def]
+async def make_client(app):
     """More independent browsers/clients in one test (each with its own cookie jar)."""
     clients: list[httpx.AsyncClient] = []
 
@@ -114,8 +114,10 @@ async def make_client(app):  # type: ignore[no-untyped-def]
         await c.aclose()
 
 
-async def login_as(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    """Log in through the real endpoint; the client then carries the real cookies and CSRF header."""
+async def login_as(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
+    """Log in through the real endpoint; the client then carries the cookies and CSRF header."""
     response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     client.headers[CSRF_HEADER] = client.cookies[CSRF_COOKIE]
@@ -138,24 +140,38 @@ class People:
         email = email or self._next("admin")
         async with self.database.transaction(Actor.system()) as session:
             data = TeacherCreate(email=email, password=PASSWORD, name="Ada", surname="Admin")
-            await accounts.create_user(session, self.settings, data, role=Role.SUPERUSER, teacher_id=None)
+            await accounts.create_user(
+                session, self.settings, data, role=Role.SUPERUSER, teacher_id=None
+            )
         return email
 
     async def teacher(self, email: str | None = None, **fields: object) -> TeacherRead:
         data = TeacherCreate.model_validate(
-            {"email": email or self._next("teacher"), "password": PASSWORD, "name": "Tina",
-             "surname": "Teacher", **fields}
+            {
+                "email": email or self._next("teacher"),
+                "password": PASSWORD,
+                "name": "Tina",
+                "surname": "Teacher",
+                **fields,
+            }
         )
         async with self.database.transaction(Actor(role=Role.SUPERUSER, user_id=0)) as session:
             return await teacher_service.create_teacher(
                 session, Actor(role=Role.SUPERUSER, user_id=0), self.settings, data
             )
 
-    async def student(self, teacher: TeacherRead, email: str | None = None, **fields: object) -> StudentRead:
+    async def student(
+        self, teacher: TeacherRead, email: str | None = None, **fields: object
+    ) -> StudentRead:
         actor = teacher_actor(teacher)
         data = StudentCreate.model_validate(
-            {"email": email or self._next("student"), "password": PASSWORD, "name": "Sam",
-             "surname": "Student", **fields}
+            {
+                "email": email or self._next("student"),
+                "password": PASSWORD,
+                "name": "Sam",
+                "surname": "Student",
+                **fields,
+            }
         )
         async with self.database.transaction(actor) as session:
             return await student_service.create_student(session, actor, self.settings, data)

@@ -5,7 +5,9 @@ import httpx
 from tests.conftest import People, login_as
 
 
-async def test_teacher_creates_student_and_sees_only_their_own(client: httpx.AsyncClient, make_client, people: People) -> None:  # type: ignore[no-untyped-def]
+async def test_teacher_creates_student_and_sees_only_their_own(
+    client: httpx.AsyncClient, make_client, people: People
+) -> None:
     teacher = await people.teacher()
     other = await people.teacher()
     mine = await people.student(teacher)
@@ -16,6 +18,11 @@ async def test_teacher_creates_student_and_sees_only_their_own(client: httpx.Asy
     assert (await client.get(f"/api/v1/students/{theirs.id}")).status_code == 404
     created = await client.post(
         "/api/v1/students",
-        json={"email": "new@example.com", "password": "Correct-Horse-42!", "name": "N", "surname": "S"},
+        json={
+            "email": "new@example.com",
+            "password": "Correct-Horse-42!",
+            "name": "N",
+            "surname": "S",
+        },
     )
     assert created.status_code == 201, created.text

@@ -91,7 +91,9 @@ TeacherActor = Annotated[Actor, Depends(require_role(Role.TEACHER))]
 StudentActor = Annotated[Actor, Depends(require_role(Role.STUDENT))]
 
 PaginationDep = Annotated[Pagination, Query()]
-SearchQuery = Annotated[str | None, Query(max_length=100, description="Substring of name or e-mail")]
+SearchQuery = Annotated[
+    str | None, Query(max_length=100, description="Substring of name or e-mail")
+]
 
 
 async def unique_email_teacher(body: TeacherCreate, session: SessionDep) -> TeacherCreate:

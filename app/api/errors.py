@@ -1,4 +1,4 @@
-"""Domain errors to HTTP, in one place: JSON under /api, a page (or the login redirect) elsewhere."""
+"""Domain errors to HTTP in one place: JSON under /api, a page (or the login redirect) elsewhere."""
 
 from __future__ import annotations
 

@@ -15,7 +15,9 @@ from app.services.auth import sessions as session_service
 NO_AUTOMATIC_RENEWAL = frozenset({"/api/v1/auth/refresh"})
 
 
-async def renew_session(scope: Any, refresh_token: str) -> tuple[Actor, list[tuple[bytes, bytes]]] | None:
+async def renew_session(
+    scope: Any, refresh_token: str
+) -> tuple[Actor, list[tuple[bytes, bytes]]] | None:
     if scope["path"] in NO_AUTOMATIC_RENEWAL:
         return None
     app = scope["app"]

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
 from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from app.core.actor import Actor
@@ -20,12 +20,17 @@ FLASH_COOKIE = "flash"
 
 templates = Jinja2Templates(
     env=Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
 )
 templates.env.globals["LANGUAGES"] = LANGUAGES
 # The one way a person is shown (name now; avatar and equipped cosmetics later), on every page.
-templates.env.globals["person_name"] = templates.env.get_template("_macros/people.html").module.person_name  # type: ignore[attr-defined]
+templates.env.globals["person_name"] = templates.env.get_template(
+    "_macros/people.html"
+).module.person_name  # type: ignore[attr-defined]
 
 
 def _serializer(request: Request) -> URLSafeSerializer:
@@ -118,4 +123,6 @@ def _translate_pydantic(gettext: Any, item: Any) -> str:
     message = by_type.get(item["type"])
     if message is None:
         return str(item["msg"])
-    return str(gettext(message)).format(**{k: v for k, v in item.get("ctx", {}).items() if k == "choices"})
+    return str(gettext(message)).format(
+        **{k: v for k, v in item.get("ctx", {}).items() if k == "choices"}
+    )

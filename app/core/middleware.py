@@ -230,7 +230,9 @@ class CSRFMiddleware:
             body = json.dumps({"detail": text, "code": "csrf_failed"}).encode()
             await _respond(send, 403, [(b"content-type", b"application/json")], body)
         else:
-            await _respond(send, 403, [(b"content-type", b"text/plain; charset=utf-8")], text.encode())
+            await _respond(
+                send, 403, [(b"content-type", b"text/plain; charset=utf-8")], text.encode()
+            )
 
 
 def _is_form(headers: Headers) -> bool:
@@ -269,7 +271,8 @@ def _replay(body: bytes, original: Receive) -> Receive:
     return receive
 
 
-async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+async def _respond(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-

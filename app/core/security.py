@@ -1,4 +1,4 @@
-"""Passwords (Argon2 via pwdlib, hashed off the event loop) and tokens (JWT access, opaque refresh)."""
+"""Passwords (Argon2 via pwdlib, hashed off the event loop) and tokens (JWT access, refresh)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def _hasher(memory_cost: int, time_cost: int, parallelism: int) -> PasswordHash:
 
 
 def password_hasher(settings: Settings) -> PasswordHash:
-    return _hasher(settings.argon2_memory_cost, settings.argon2_time_cost, settings.argon2_parallelism)
+    return _hasher(
+        settings.argon2_memory_cost, settings.argon2_time_cost, settings.argon2_parallelism
+    )
 
 
 async def hash_password(settings: Settings, password: str) -> str:
@@ -80,7 +82,9 @@ class AccessClaims:
     session_id: uuid.UUID
 
 
-def issue_access_token(settings: Settings, claims: AccessClaims, *, now: datetime | None = None) -> str:
+def issue_access_token(
+    settings: Settings, claims: AccessClaims, *, now: datetime | None = None
+) -> str:
     now = now or datetime.now(UTC)
     payload = {
         "sub": str(claims.user_id),

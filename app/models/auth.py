@@ -24,9 +24,9 @@ class AuthSession(TimestampMixin, table=True):
     # detected by family later (roadmap: reuse detection revokes the whole family).
     family_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     refresh_token_hash: str = Field(max_length=64)
-    expires_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(
         default=None,
-        sa_type=DateTime(timezone=True),  # type: ignore[call-overload]
+        sa_type=DateTime(timezone=True),
     )
     user_agent: str | None = Field(default=None, max_length=255)

@@ -67,7 +67,7 @@ class User(TimestampMixin, table=True):
 
 
 class Teacher(TimestampMixin, table=True):
-    """A tenant. Its id is the teacher's user id, so `teacher_id` means the same thing everywhere."""
+    """A tenant. Its id is the teacher's user id: `teacher_id` means the same thing everywhere."""
 
     __tablename__ = "teachers"
 
@@ -98,8 +98,6 @@ class Student(TimestampMixin, table=True):
         sa_column=Column(BigInteger, Identity(always=False), primary_key=True),
     )
     teacher_id: int = Field(
-        sa_column=Column(
-            BigInteger, ForeignKey("teachers.id", ondelete="RESTRICT"), nullable=False
-        )
+        sa_column=Column(BigInteger, ForeignKey("teachers.id", ondelete="RESTRICT"), nullable=False)
     )
     user_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)

@@ -14,7 +14,7 @@ class Pagination(BaseModel):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
-class Page(BaseModel, Generic[T]):  # noqa: UP046 - Python 3.11 has no PEP 695 syntax
+class Page(BaseModel, Generic[T]):
     """One page of a list, in a stable order; `next_offset` is null on the last page."""
 
     items: list[T]

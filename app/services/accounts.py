@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.config import Settings
@@ -19,7 +20,9 @@ EMAIL_TAKEN = "A user with this e-mail already exists"
 CLEARABLE_FIELDS = frozenset({"second_name", "birthday"})
 
 
-async def email_is_taken(session: AsyncSession, email: str, *, except_user_id: int | None = None) -> bool:
+async def email_is_taken(
+    session: AsyncSession, email: str, *, except_user_id: int | None = None
+) -> bool:
     """True when any account on the platform uses `email` (case-insensitively).
 
     Accounts of other tenants are invisible to the caller under RLS, so this asks a narrow
@@ -108,7 +111,7 @@ async def read_me(session: AsyncSession, actor: Actor) -> UserRead:
     student_id = None
     if user.role == Role.STUDENT.value:
         student_id = (
-            await session.execute(select(Student.id).where(Student.user_id == user.id))
+            await session.execute(select(col(Student.id)).where(col(Student.user_id) == user.id))
         ).scalar_one_or_none()
     return UserRead.model_validate({**user.model_dump(), "student_id": student_id})
 
@@ -121,7 +124,9 @@ async def set_language(session: AsyncSession, actor: Actor, language: str) -> No
 
 
 async def count_users(session: AsyncSession, role: Role) -> int:
-    result = await session.execute(select(func.count()).select_from(User).where(User.role == role.value))
+    result = await session.execute(
+        select(func.count()).select_from(User).where(col(User.role) == role.value)
+    )
     return int(result.scalar_one())
 
 

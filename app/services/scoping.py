@@ -13,7 +13,7 @@ from app.core.actor import Actor
 from app.core.errors import Forbidden
 from app.models.users import Role
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select)
 
 
 def tenant_id(actor: Actor) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.config import Settings
@@ -40,8 +41,10 @@ async def create_student(
     return _read(student, user)
 
 
-def _with_account(actor: Actor):  # type: ignore[no-untyped-def]
-    return scoped(select(Student, User).join(User, User.id == Student.user_id), Student, actor)
+def _with_account(actor: Actor):
+    return scoped(
+        select(Student, User).join(User, col(User.id) == col(Student.user_id)), Student, actor
+    )
 
 
 async def list_students(
@@ -57,7 +60,7 @@ async def list_students(
     require_role(actor, Role.TEACHER)
     stmt = _with_account(actor)
     if not include_inactive:
-        stmt = stmt.where(User.is_active)
+        stmt = stmt.where(col(User.is_active))
     if search:
         pattern = f"%{search.strip().lower()}%"
         stmt = stmt.where(
@@ -67,7 +70,9 @@ async def list_students(
         )
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await session.execute(
-        stmt.order_by(User.surname, User.name, Student.id).limit(limit).offset(offset)
+        stmt.order_by(col(User.surname), col(User.name), col(Student.id))
+        .limit(limit)
+        .offset(offset)
     )
     return [_read(student, user) for student, user in rows.all()], int(total)
 
@@ -109,8 +114,10 @@ async def get_own_profile(session: AsyncSession, actor: Actor) -> tuple[StudentR
     require_role(actor, Role.STUDENT)
     row = (
         await session.execute(
-            select(Student, User).join(User, User.id == Student.user_id).where(
-                Student.user_id == actor.user_id, Student.teacher_id == tenant_id(actor)
+            select(Student, User)
+            .join(User, col(User.id) == col(Student.user_id))
+            .where(
+                col(Student.user_id) == actor.user_id, col(Student.teacher_id) == tenant_id(actor)
             )
         )
     ).first()

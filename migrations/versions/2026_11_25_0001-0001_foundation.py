@@ -23,11 +23,14 @@ APP_ROLE = "current_setting('app.role', true)"
 PLATFORM_WIDE = f"{APP_ROLE} IN ('superuser', 'system')"
 
 
-
 def _timestamps() -> list[sa.Column]:
     return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     ]
 
 
@@ -77,12 +80,17 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("teacher_id", "id", name="uq_users_teacher_id_id"),
-        sa.CheckConstraint("role IN ('superuser', 'teacher', 'student')", name="ck_users_role_known"),
+        sa.CheckConstraint(
+            "role IN ('superuser', 'teacher', 'student')", name="ck_users_role_known"
+        ),
         sa.CheckConstraint(
             "(role = 'student') = (teacher_id IS NOT NULL)", name="ck_users_tenant_by_role"
         ),
         sa.ForeignKeyConstraint(
-            ["teacher_id"], ["teachers.id"], name="fk_users_teacher_id_teachers", ondelete="RESTRICT"
+            ["teacher_id"],
+            ["teachers.id"],
+            name="fk_users_teacher_id_teachers",
+            ondelete="RESTRICT",
         ),
     )
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
@@ -99,7 +107,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("teacher_id", "id", name="uq_students_teacher_id_id"),
         sa.UniqueConstraint("user_id", name="uq_students_user_id"),
         sa.ForeignKeyConstraint(
-            ["teacher_id"], ["teachers.id"], name="fk_students_teacher_id_teachers", ondelete="RESTRICT"
+            ["teacher_id"],
+            ["teachers.id"],
+            name="fk_students_teacher_id_teachers",
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["teacher_id", "user_id"],

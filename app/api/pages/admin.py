@@ -62,7 +62,12 @@ async def create_teacher_submit(
         )
 
     return await submit_person_form(
-        request, TeacherCreate, save=save, template=FORM, context={"teacher": None}, success_url=LIST_URL
+        request,
+        TeacherCreate,
+        save=save,
+        template=FORM,
+        context={"teacher": None},
+        success_url=LIST_URL,
     )
 
 

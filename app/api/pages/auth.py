@@ -10,7 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import RequestActor, SessionDep, SettingsDep
 from app.api.templating import render
-from app.core.cookies import clear_auth_cookie_headers, language_cookie_header, session_cookie_headers
+from app.core.cookies import (
+    clear_auth_cookie_headers,
+    language_cookie_header,
+    session_cookie_headers,
+)
 from app.core.errors import NotAuthenticated
 from app.core.i18n import gettext_for, normalize_language
 from app.services import accounts
@@ -35,7 +39,9 @@ def safe_next(target: str | None, default: str = DEFAULT_AFTER_LOGIN) -> str:
 
 @router.get("/auth/login", response_class=HTMLResponse)
 async def login_page(
-    request: Request, actor: RequestActor, next_url: Annotated[str | None, Query(alias="next")] = None
+    request: Request,
+    actor: RequestActor,
+    next_url: Annotated[str | None, Query(alias="next")] = None,
 ) -> Response:
     """The login form (a signed-in user goes straight on)."""
     if actor.is_authenticated:
@@ -90,7 +96,9 @@ async def logout_page(request: Request, actor: RequestActor) -> Response:
 
 
 @router.post("/auth/logout")
-async def logout_submit(actor: RequestActor, session: SessionDep, settings: SettingsDep) -> Response:
+async def logout_submit(
+    actor: RequestActor, session: SessionDep, settings: SettingsDep
+) -> Response:
     """Revoke the session server-side and clear the cookies."""
     await session_service.logout(session, actor)
     response = RedirectResponse("/auth/login", status_code=303)

@@ -62,7 +62,12 @@ async def create_student_submit(
         )
 
     return await submit_person_form(
-        request, StudentCreate, save=save, template=FORM, context={"student": None}, success_url=LIST_URL
+        request,
+        StudentCreate,
+        save=save,
+        template=FORM,
+        context={"student": None},
+        success_url=LIST_URL,
     )
 
 

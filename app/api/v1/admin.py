@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.api.deps import (
-    NewStudent,
     NewTeacher,
     PaginationDep,
     SearchQuery,
@@ -14,7 +13,7 @@ from app.api.deps import (
     SuperuserActor,
 )
 from app.schemas.common import Page
-from app.schemas.users import TeacherCreate, TeacherRead, TeacherUpdate
+from app.schemas.users import TeacherRead, TeacherUpdate
 from app.services.admin import teachers as teacher_service
 
 router = APIRouter(prefix="/teachers", tags=["admin"])
@@ -55,4 +54,3 @@ async def update_teacher(
 ) -> TeacherRead:
     """Edit a teacher; `is_active: false` deactivates them (and their students' logins)."""
     return await teacher_service.update_teacher(session, actor, settings, teacher_id, body)
-

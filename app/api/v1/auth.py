@@ -27,7 +27,7 @@ class LoginRequest(BaseModel):
 class LoginResponse(BaseModel):
     user: UserRead
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
 
 
 def _set_cookies(response: Response, headers: list[tuple[bytes, bytes]]) -> None:
@@ -37,7 +37,11 @@ def _set_cookies(response: Response, headers: list[tuple[bytes, bytes]]) -> None
 
 @router.post("/login", response_model=LoginResponse)
 async def login(
-    body: LoginRequest, request: Request, response: Response, session: SessionDep, settings: SettingsDep
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> LoginResponse:
     """Log in with e-mail and password; sets the HttpOnly session cookies."""
     issued = await session_service.login(
@@ -47,7 +51,9 @@ async def login(
         password=body.password,
         user_agent=request.headers.get("user-agent"),
     )
-    _set_cookies(response, session_cookie_headers(settings, issued.access_token, issued.refresh_token))
+    _set_cookies(
+        response, session_cookie_headers(settings, issued.access_token, issued.refresh_token)
+    )
     user = await accounts.read_me(session, issued.actor)
     return LoginResponse(user=user, access_token=issued.access_token)
 
@@ -65,7 +71,9 @@ async def refresh(
     issued = await session_service.renew_as_system(database_session, settings, refresh_token)
     if issued is None:
         raise NotAuthenticated("Your session has ended; please log in again")
-    _set_cookies(response, session_cookie_headers(settings, issued.access_token, issued.refresh_token))
+    _set_cookies(
+        response, session_cookie_headers(settings, issued.access_token, issued.refresh_token)
+    )
     user = await accounts.read_me(database_session, issued.actor)
     return LoginResponse(user=user, access_token=issued.access_token)
 

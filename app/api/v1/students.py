@@ -6,7 +6,6 @@ from fastapi import APIRouter, status
 
 from app.api.deps import (
     NewStudent,
-    NewTeacher,
     PaginationDep,
     SearchQuery,
     SessionDep,
@@ -14,7 +13,7 @@ from app.api.deps import (
     TeacherActor,
 )
 from app.schemas.common import Page
-from app.schemas.users import StudentCreate, StudentRead, StudentUpdate
+from app.schemas.users import StudentRead, StudentUpdate
 from app.services import students as student_service
 
 router = APIRouter(prefix="/students", tags=["students"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.config import Settings
@@ -36,13 +37,13 @@ async def list_teachers(
     """Teachers by surname, name, id, with the number of active students each has."""
     require_role(actor, Role.SUPERUSER)
     students = (
-        select(Student.teacher_id, func.count().label("n"))
-        .join(User, User.id == Student.user_id)
-        .where(User.is_active)
-        .group_by(Student.teacher_id)
+        select(col(Student.teacher_id), func.count().label("n"))
+        .join(User, col(User.id) == col(Student.user_id))
+        .where(col(User.is_active))
+        .group_by(col(Student.teacher_id))
         .subquery()
     )
-    condition = User.role == Role.TEACHER.value
+    condition = col(User.role) == Role.TEACHER.value
     if search:
         pattern = f"%{search.strip().lower()}%"
         condition = condition & (
@@ -50,12 +51,14 @@ async def list_teachers(
             | func.lower(User.name).like(pattern)
             | func.lower(User.surname).like(pattern)
         )
-    total = (await session.execute(select(func.count()).select_from(User).where(condition))).scalar_one()
+    total = (
+        await session.execute(select(func.count()).select_from(User).where(condition))
+    ).scalar_one()
     rows = await session.execute(
         select(User, func.coalesce(students.c.n, 0))
-        .outerjoin(students, students.c.teacher_id == User.id)
+        .outerjoin(students, students.c.teacher_id == col(User.id))
         .where(condition)
-        .order_by(User.surname, User.name, User.id)
+        .order_by(User.surname, col(User.name), col(User.id))
         .limit(limit)
         .offset(offset)
     )
@@ -75,8 +78,8 @@ async def get_teacher(session: AsyncSession, actor: Actor, teacher_id: int) -> T
     count = await session.execute(
         select(func.count())
         .select_from(Student)
-        .join(User, User.id == Student.user_id)
-        .where(Student.teacher_id == teacher_id, User.is_active)
+        .join(User, col(User.id) == col(Student.user_id))
+        .where(col(Student.teacher_id) == teacher_id, col(User.is_active))
     )
     return _read(user, int(count.scalar_one()))
 

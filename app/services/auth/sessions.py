@@ -35,9 +35,7 @@ class IssuedSession:
     language: str
 
 
-def _actor_for(
-    user_id: int, role: Role, teacher_id: int | None, session_id: uuid.UUID
-) -> Actor:
+def _actor_for(user_id: int, role: Role, teacher_id: int | None, session_id: uuid.UUID) -> Actor:
     # A teacher's tenant is their own id; a student's is their teacher's.
     tenant = user_id if role is Role.TEACHER else teacher_id
     return Actor(user_id=user_id, role=role, teacher_id=tenant, session_id=session_id)
@@ -54,7 +52,9 @@ def _issue(settings: Settings, actor: Actor, refresh: RefreshToken, language: st
             session_id=actor.session_id,
         ),
     )
-    return IssuedSession(actor=actor, access_token=access, refresh_token=str(refresh), language=language)
+    return IssuedSession(
+        actor=actor, access_token=access, refresh_token=str(refresh), language=language
+    )
 
 
 async def login(
@@ -94,7 +94,9 @@ async def login(
     return _issue(settings, actor, refresh, user.language)
 
 
-async def renew(session: AsyncSession, settings: Settings, refresh_token: str) -> IssuedSession | None:
+async def renew(
+    session: AsyncSession, settings: Settings, refresh_token: str
+) -> IssuedSession | None:
     """Exchange a valid refresh token for a new access token and a rotated refresh token.
 
     Runs as the system actor (the caller has no valid access token to say who they are yet).
