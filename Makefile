@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 	$$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1 \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: help run test lint typecheck e2e-deps clean-var
+.PHONY: help run test lint typecheck e2e-deps clean-var messages
 
 help:
 	@echo "make run   - start the platform on http://127.0.0.1:8000 (embedded PostgreSQL)"
@@ -44,3 +44,11 @@ test: $(VENV)/.installed e2e-deps lint typecheck
 
 clean-var:
 	rm -rf var/test-*
+
+# Re-extract the msgids (see babel.cfg) into app/locale/messages.pot and merge them into every
+# catalog under app/locale; then translate what is new or fuzzy in the ru catalog
+# (tests/test_i18n.py fails until every msgid has a Russian translation).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --ignore-dirs '.* __pycache__ var' \
+		--project 'Tutor Platform' -o app/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i app/locale/messages.pot -d app/locale --ignore-obsolete

@@ -17,7 +17,10 @@ from app.api.pages import dashboard as dashboard_pages
 from app.api.pages import students as student_pages
 from app.api.session_renewal import renew_session
 from app.api.v1 import admin as admin_api
+from app.api.v1 import assignments as assignments_api
 from app.api.v1 import auth as auth_api
+from app.api.v1 import groups as groups_api
+from app.api.v1 import lessons as lessons_api
 from app.api.v1 import students as students_api
 from app.api.v1 import users as users_api
 from app.core.config import Settings, get_settings
@@ -61,7 +64,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
     register_error_handlers(app)
 
-    api_routers = (auth_api.router, users_api.router, admin_api.router, students_api.router)
+    api_routers = (
+        auth_api.router,
+        users_api.router,
+        admin_api.router,
+        students_api.router,
+        lessons_api.router,
+        groups_api.router,
+        assignments_api.router,
+    )
     for router in api_routers:
         app.include_router(router, prefix="/api/v1")
     for router in (

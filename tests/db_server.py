@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,11 +65,14 @@ def test_server(data_dir: Path | None = None) -> Iterator[URL]:
     if configured is not None:
         yield configured
         return
-    embedded = start_embedded_postgres(data_dir or TEST_VAR_DIR / "test-pg", database="postgres")
+    # One server per test run (parallel runs, e.g. two terminals, never stop each other's).
+    data_dir = data_dir or TEST_VAR_DIR / f"test-pg-{os.getpid()}"
+    embedded = start_embedded_postgres(data_dir, database="postgres")
     try:
         yield embedded.owner_url
     finally:
         embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def unique_name(prefix: str) -> str:

@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.core.cookies import ACCESS_COOKIE
 from app.core.database import SESSION_VALID_KEY, Database
 from app.core.errors import Forbidden, NotAuthenticated
+from app.core.i18n import N_
 from app.models.users import Role
 from app.schemas.common import Pagination
 from app.schemas.users import StudentCreate, TeacherCreate
@@ -22,7 +23,7 @@ from app.services import accounts
 # Declared so /docs and schemathesis know how requests authenticate; the middleware reads it.
 cookie_scheme = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False, description="Access JWT")
 
-SESSION_ENDED = "Your session has ended; please log in again"
+SESSION_ENDED = N_("Your session has ended; please log in again")
 
 
 def get_settings(request: Request) -> Settings:
@@ -69,7 +70,7 @@ async def get_current_actor(
     _cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> Actor:
     if not actor.is_authenticated:
-        raise NotAuthenticated("Not authenticated")
+        raise NotAuthenticated(N_("Not authenticated"))
     return actor
 
 
@@ -79,7 +80,7 @@ CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 def require_role(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     async def dependency(actor: CurrentActor) -> Actor:
         if actor.role not in roles:
-            raise Forbidden("Your role cannot do this")
+            raise Forbidden(N_("Your role cannot do this"))
         return actor
 
     dependency.__name__ = "require_" + "_or_".join(role.value for role in roles)
@@ -96,13 +97,19 @@ SearchQuery = Annotated[
 ]
 
 
-async def unique_email_teacher(body: TeacherCreate, session: SessionDep) -> TeacherCreate:
+# The role is checked first: a 409 to a caller who may not create anyone would tell them which
+# e-mails exist on the platform.
+async def unique_email_teacher(
+    body: TeacherCreate, actor: SuperuserActor, session: SessionDep
+) -> TeacherCreate:
     """409 before anything else happens when the e-mail is already taken."""
     await accounts.ensure_email_free(session, body.email)
     return body
 
 
-async def unique_email_student(body: StudentCreate, session: SessionDep) -> StudentCreate:
+async def unique_email_student(
+    body: StudentCreate, actor: TeacherActor, session: SessionDep
+) -> StudentCreate:
     """409 before anything else happens when the e-mail is already taken."""
     await accounts.ensure_email_free(session, body.email)
     return body

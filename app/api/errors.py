@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.templating import render
 from app.core.cookies import clear_auth_cookie_headers
 from app.core.errors import AppError, NotAuthenticated
-from app.core.i18n import gettext_for
+from app.core.i18n import N_, gettext_for
 from app.core.middleware import is_api_path
 
 
@@ -55,7 +55,7 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
             status_code=error.status_code,
             headers=getattr(error, "headers", None),
         )
-    messages = {404: "Page not found", 405: "Method not allowed"}
+    messages = {404: N_("Page not found"), 405: N_("Method not allowed")}
     message = gettext_for(_language(request), messages.get(error.status_code, str(error.detail)))
     return render(
         request,

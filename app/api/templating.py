@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from app.core.actor import Actor
-from app.core.i18n import LANGUAGES, translations
+from app.core.i18n import LANGUAGES, N_, translations
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 FLASH_COOKIE = "flash"
@@ -107,16 +107,16 @@ def form_errors(error: ValidationError, language: str) -> dict[str, str]:
 def _translate_pydantic(gettext: Any, item: Any) -> str:
     # Pydantic's own messages are English; the common ones are in the catalog by their type.
     by_type = {
-        "missing": "This field is required",
-        "string_too_short": "This field is required",
-        "string_too_long": "This value is too long",
-        "value_error": "Enter a valid value",
-        "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD",
-        "date_parsing": "Enter a date as YYYY-MM-DD",
-        "date_type": "Enter a date as YYYY-MM-DD",
-        "timezone": "Unknown time zone; use an IANA name such as Europe/Moscow",
-        "birthday": "Birthday must be between 1900-01-01 and today",
-        "language": "Language must be one of: {choices}",
+        "missing": N_("This field is required"),
+        "string_too_short": N_("This field is required"),
+        "string_too_long": N_("This value is too long"),
+        "value_error": N_("Enter a valid value"),
+        "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD"),
+        "date_parsing": N_("Enter a date as YYYY-MM-DD"),
+        "date_type": N_("Enter a date as YYYY-MM-DD"),
+        "timezone": N_("Unknown time zone; use an IANA name such as Europe/Moscow"),
+        "birthday": N_("Birthday must be between 1900-01-01 and today"),
+        "language": N_("Language must be one of: {choices}"),
     }
     if item["type"] == "value_error" and "email" in str(item.get("msg", "")).lower():
         return str(gettext("Enter a valid e-mail address"))

@@ -16,6 +16,8 @@ class Actor:
     role: Role | None = None
     teacher_id: int | None = None
     session_id: uuid.UUID | None = None
+    # A student's own profile id (students.id), so student-facing queries need no lookup.
+    student_id: int | None = None
     # Trusted code paths (the CLI, background jobs) that act across tenants on purpose.
     is_system: bool = False
 

@@ -42,5 +42,10 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(buffer)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name
+    """Mark a msgid for extraction where it is defined; it is translated later, where shown."""
+    return message
+
+
 def gettext_for(language: str, message: str) -> str:
     return translations(normalize_language(language)).gettext(message)

@@ -27,7 +27,7 @@ from app.core.cookies import (
     clear_auth_cookie_headers,
     csrf_cookie_header,
 )
-from app.core.i18n import LANGUAGE_COOKIE, gettext_for, normalize_language
+from app.core.i18n import LANGUAGE_COOKIE, N_, gettext_for, normalize_language
 from app.core.security import InvalidToken, decode_access_token
 
 Scope = MutableMapping[str, Any]
@@ -175,7 +175,7 @@ class CSRFMiddleware:
 
         if scope["method"] not in SAFE_METHODS and self._needs_check(headers, cookies):
             if not self._origin_is_ours(scope, headers):
-                await self._reject(scope, send, "Cross-site request refused")
+                await self._reject(scope, send, N_("Cross-site request refused"))
                 return
             sent_token = headers.get(CSRF_HEADER)
             if sent_token is None and _is_form(headers):
@@ -192,7 +192,7 @@ class CSRFMiddleware:
                 or not sent_token
                 or not secrets.compare_digest(sent_token, cookie_token)
             ):
-                await self._reject(scope, send, "CSRF token missing or invalid")
+                await self._reject(scope, send, N_("CSRF token missing or invalid"))
                 return
 
         async def send_with_csrf_cookie(message: Message) -> None:

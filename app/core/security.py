@@ -16,29 +16,34 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
+from app.core.i18n import N_
 from app.models.users import Role
 
 # Special characters the policy accepts: anything that is not a letter, digit or space.
 _SPECIAL = re.compile(r"[^\w\s]|_")
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
+# Each problem is a msgid, translated where it is shown. The lengths are spelled out because
+# extraction cannot read an f-string; tests/test_i18n.py checks they agree with the limits above.
+TOO_SHORT = N_("at least 10 characters")
+TOO_LONG = N_("at most 128 characters")
 
 
 def password_problems(password: str) -> list[str]:
     """Every rule the password breaks, in words a person can act on (empty list: it is fine)."""
     problems = []
     if len(password) < PASSWORD_MIN_LENGTH:
-        problems.append(f"at least {PASSWORD_MIN_LENGTH} characters")
+        problems.append(TOO_SHORT)
     if len(password) > PASSWORD_MAX_LENGTH:
-        problems.append(f"at most {PASSWORD_MAX_LENGTH} characters")
+        problems.append(TOO_LONG)
     if not any(ch.isupper() for ch in password):
-        problems.append("an upper-case letter")
+        problems.append(N_("an upper-case letter"))
     if not any(ch.islower() for ch in password):
-        problems.append("a lower-case letter")
+        problems.append(N_("a lower-case letter"))
     if not any(ch.isdigit() for ch in password):
-        problems.append("a digit")
+        problems.append(N_("a digit"))
     if not _SPECIAL.search(password):
-        problems.append("a special character such as ! ? # %")
+        problems.append(N_("a special character such as ! ? # %"))
     return problems
 
 

@@ -2,6 +2,33 @@
 
 from app.models.auth import AuthSession
 from app.models.base import metadata
+from app.models.lms import (
+    AssignmentAttempt,
+    Folder,
+    Lesson,
+    LessonAssignment,
+    LessonVersion,
+    Media,
+    ScoreOverride,
+    StudentGroup,
+    StudentGroupMember,
+)
 from app.models.users import Role, Student, Teacher, User
 
-__all__ = ["AuthSession", "Role", "Student", "Teacher", "User", "metadata"]
+__all__ = [
+    "AssignmentAttempt",
+    "AuthSession",
+    "Folder",
+    "Lesson",
+    "LessonAssignment",
+    "LessonVersion",
+    "Media",
+    "Role",
+    "ScoreOverride",
+    "Student",
+    "StudentGroup",
+    "StudentGroupMember",
+    "Teacher",
+    "User",
+    "metadata",
+]

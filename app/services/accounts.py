@@ -12,11 +12,12 @@ from sqlmodel import col
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.errors import Conflict, NotFound
+from app.core.i18n import N_
 from app.core.security import hash_password
 from app.models.users import Role, Student, User
 from app.schemas.users import PersonCreate, PersonUpdate, UserRead
 
-EMAIL_TAKEN = "A user with this e-mail already exists"
+EMAIL_TAKEN = N_("A user with this e-mail already exists")
 CLEARABLE_FIELDS = frozenset({"second_name", "birthday"})
 
 
@@ -95,13 +96,13 @@ async def get_visible_user(session: AsyncSession, user_id: int) -> User:
     """A user the actor may see (RLS decides), or NotFound."""
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound("User not found")
+        raise NotFound(N_("User not found"))
     return user
 
 
 async def get_me(session: AsyncSession, actor: Actor) -> User:
     if actor.user_id is None:
-        raise NotFound("User not found")
+        raise NotFound(N_("User not found"))
     return await get_visible_user(session, actor.user_id)
 
 

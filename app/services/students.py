@@ -9,6 +9,7 @@ from sqlmodel import col
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.errors import NotFound
+from app.core.i18n import N_
 from app.models.users import Role, Student, User
 from app.schemas.users import StudentCreate, StudentRead, StudentUpdate, TeacherRead
 from app.services import accounts
@@ -80,7 +81,7 @@ async def list_students(
 async def _get(session: AsyncSession, actor: Actor, student_id: int) -> tuple[Student, User]:
     row = (await session.execute(_with_account(actor).where(Student.id == student_id))).first()
     if row is None:
-        raise NotFound("Student not found")
+        raise NotFound(N_("Student not found"))
     return row[0], row[1]
 
 
@@ -122,8 +123,8 @@ async def get_own_profile(session: AsyncSession, actor: Actor) -> tuple[StudentR
         )
     ).first()
     if row is None:
-        raise NotFound("Student not found")
+        raise NotFound(N_("Student not found"))
     teacher = await session.get(User, tenant_id(actor))
     if teacher is None:
-        raise NotFound("Teacher not found")
+        raise NotFound(N_("Teacher not found"))
     return _read(row[0], row[1]), TeacherRead.model_validate(teacher.model_dump())

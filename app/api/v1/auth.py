@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import CurrentActor, SessionDep, SettingsDep
 from app.core.cookies import REFRESH_COOKIE, clear_auth_cookie_headers, session_cookie_headers
 from app.core.errors import NotAuthenticated
+from app.core.i18n import N_
 from app.schemas.users import UserRead
 from app.services import accounts
 from app.services.auth import sessions as session_service
@@ -67,10 +68,10 @@ async def refresh(
 ) -> LoginResponse:
     """Exchange the refresh cookie for new session cookies (the refresh token rotates)."""
     if not refresh_token:
-        raise NotAuthenticated("Not authenticated")
+        raise NotAuthenticated(N_("Not authenticated"))
     issued = await session_service.renew_as_system(database_session, settings, refresh_token)
     if issued is None:
-        raise NotAuthenticated("Your session has ended; please log in again")
+        raise NotAuthenticated(N_("Your session has ended; please log in again"))
     _set_cookies(
         response, session_cookie_headers(settings, issued.access_token, issued.refresh_token)
     )

@@ -9,6 +9,7 @@ from sqlmodel import col
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.errors import NotFound
+from app.core.i18n import N_
 from app.models.users import Role, Student, Teacher, User
 from app.schemas.users import TeacherCreate, TeacherRead, TeacherUpdate
 from app.services import accounts
@@ -68,7 +69,7 @@ async def list_teachers(
 async def _get_teacher_user(session: AsyncSession, teacher_id: int) -> User:
     user = await session.get(User, teacher_id)
     if user is None or user.role != Role.TEACHER.value:
-        raise NotFound("Teacher not found")
+        raise NotFound(N_("Teacher not found"))
     return user
 
 

@@ -13,6 +13,7 @@ from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.database import act_as
 from app.core.errors import NotAuthenticated
+from app.core.i18n import N_
 from app.core.security import (
     AccessClaims,
     InvalidToken,
@@ -24,7 +25,7 @@ from app.models.auth import AuthSession
 from app.models.users import Role, User
 
 # One message for an unknown e-mail, a wrong password and a deactivated account alike.
-INVALID_CREDENTIALS = "Invalid e-mail or password"
+INVALID_CREDENTIALS = N_("Invalid e-mail or password")
 
 
 @dataclass(frozen=True)
