@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from app.core.actor import Actor
 from app.core.i18n import LANGUAGES, N_, translations
+from app.core.markdown import render_markdown
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 FLASH_COOKIE = "flash"
@@ -27,6 +28,7 @@ templates = Jinja2Templates(
     )
 )
 templates.env.globals["LANGUAGES"] = LANGUAGES
+templates.env.filters["markdown"] = render_markdown
 # The one way a person is shown (name now; avatar and equipped cosmetics later), on every page.
 templates.env.globals["person_name"] = templates.env.get_template(
     "_macros/people.html"
