@@ -14,6 +14,8 @@ from app.api.errors import register_error_handlers
 from app.api.pages import admin as admin_pages
 from app.api.pages import auth as auth_pages
 from app.api.pages import dashboard as dashboard_pages
+from app.api.pages import groups as group_pages
+from app.api.pages import lessons as lesson_pages
 from app.api.pages import students as student_pages
 from app.api.session_renewal import renew_session
 from app.api.v1 import admin as admin_api
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         dashboard_pages.router,
         admin_pages.router,
         student_pages.router,
+        lesson_pages.router,
+        group_pages.router,
     ):
         app.include_router(router, include_in_schema=False)
     app.include_router(ops.router)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CurrentActor, SessionDep, SettingsDep
+from app.api.deps import CurrentActor, DatabaseDep, SessionDep, SettingsDep
+from app.api.session_renewal import renew_in_own_transaction
 from app.core.cookies import REFRESH_COOKIE, clear_auth_cookie_headers, session_cookie_headers
 from app.core.errors import NotAuthenticated
 from app.core.i18n import N_
@@ -63,19 +64,22 @@ async def login(
 async def refresh(
     response: Response,
     settings: SettingsDep,
-    database_session: SessionDep,
+    database: DatabaseDep,
     refresh_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> LoginResponse:
     """Exchange the refresh cookie for new session cookies (the refresh token rotates)."""
     if not refresh_token:
         raise NotAuthenticated(N_("Not authenticated"))
-    issued = await session_service.renew_as_system(database_session, settings, refresh_token)
+    # Not the request's transaction: that one rolls back with the 401, and with it the
+    # revocation that a replayed, rotated-away token triggers.
+    issued = await renew_in_own_transaction(database, settings, refresh_token)
     if issued is None:
         raise NotAuthenticated(N_("Your session has ended; please log in again"))
     _set_cookies(
         response, session_cookie_headers(settings, issued.access_token, issued.refresh_token)
     )
-    user = await accounts.read_me(database_session, issued.actor)
+    async with database.transaction(issued.actor) as session:
+        user = await accounts.read_me(session, issued.actor)
     return LoginResponse(user=user, access_token=issued.access_token)
 
 

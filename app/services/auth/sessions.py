@@ -155,13 +155,3 @@ async def revoke_by_refresh_token(session: AsyncSession, refresh_token: str) -> 
     if auth_session is not None and auth_session.refresh_token_hash == presented.secret_hash:
         auth_session.revoked_at = datetime.now(UTC)
         await session.flush()
-
-
-async def renew_as_system(
-    session: AsyncSession, settings: Settings, refresh_token: str
-) -> IssuedSession | None:
-    """`renew` inside a request's transaction: look up as the system, continue as the user."""
-    await act_as(session, Actor.system())
-    issued = await renew(session, settings, refresh_token)
-    await act_as(session, issued.actor if issued else Actor.anonymous())
-    return issued

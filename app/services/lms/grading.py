@@ -137,7 +137,7 @@ def _numeric(block: NumericBlock, answer: object) -> Decimal:
 def _matching(block: MatchingBlock, answer: object) -> Decimal:
     if not isinstance(answer, dict):
         return Decimal(0)
-    right = sum(1 for pair in block.pairs if answer.get(pair.id) == pair.id)
+    right = sum(1 for pair in block.pairs if answer.get(pair.id) == pair.right_id)
     return _fraction(block.points, right, len(block.pairs), partial=block.scoring == "partial")
 
 

@@ -55,8 +55,9 @@ def student_block(block: Block, rng: random.Random, *, shuffle_options: bool) ->
         return question
     if isinstance(block, MatchingBlock):
         left = [{"id": pair.id, "text": pair.left} for pair in block.pairs]
-        right = [{"id": pair.id, "text": pair.right} for pair in block.pairs]
-        # The right column is always shuffled: in lesson order it would give the answer away.
+        # Under their own ids (a pair's id on both sides would pair them up), and always
+        # shuffled: in lesson order the right column would give the answer away too.
+        right = [{"id": pair.right_id, "text": pair.right} for pair in block.pairs]
         rng.shuffle(right)
         if choice_rng is not None:
             rng.shuffle(left)

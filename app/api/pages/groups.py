@@ -1,0 +1,121 @@
+"""Teacher pages for student groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.api.deps import SessionDep, TeacherActor
+from app.api.templating import redirect_with_flash, render
+from app.core.errors import InvalidInput
+from app.core.i18n import gettext_for
+from app.schemas.lms import GroupCreate, GroupUpdate
+from app.services import students as student_service
+from app.services.lms import groups as group_service
+
+router = APIRouter(prefix="/groups")
+ALL_STUDENTS = 500
+
+
+def _t(request: Request, message: str) -> str:
+    return gettext_for(request.state.language, message)
+
+
+async def _student_names(session: SessionDep, actor: TeacherActor) -> dict[int, str]:
+    students, _ = await student_service.list_students(session, actor, limit=ALL_STUDENTS, offset=0)
+    return {student.id: f"{student.surname} {student.name}" for student in students}
+
+
+@router.get("", response_class=HTMLResponse)
+async def group_list_page(request: Request, actor: TeacherActor, session: SessionDep) -> Response:
+    """The teacher's groups and a form for a new one."""
+    groups = await group_service.list_groups(session, actor)
+    names = await _student_names(session, actor)
+    return render(request, "groups/list.html", {"groups": groups, "names": names})
+
+
+@router.post("", response_class=HTMLResponse)
+async def create_group_submit(
+    request: Request, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Create a group with the ticked students."""
+    form = await request.form()
+    try:
+        data = GroupCreate(
+            name=str(form.get("name") or ""),
+            student_ids=[int(str(value)) for value in form.getlist("student_ids")],
+        )
+        group = await group_service.create_group(session, actor, data)
+    except (ValidationError, ValueError):
+        return redirect_with_flash(request, "/groups", _t(request, "Give the group a name"))
+    except InvalidInput as error:
+        return redirect_with_flash(request, "/groups", _t(request, error.message))
+    return redirect_with_flash(request, f"/groups/{group.id}", _t(request, "Group created"))
+
+
+@router.get("/{group_id}", response_class=HTMLResponse)
+async def group_page(
+    request: Request, group_id: int, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """One group: rename it, add or remove students, delete it."""
+    group = await group_service.get_group(session, actor, group_id)
+    names = await _student_names(session, actor)
+    return render(request, "groups/detail.html", {"group": group, "names": names})
+
+
+@router.post("/{group_id}/rename")
+async def rename_group_submit(
+    request: Request,
+    group_id: int,
+    actor: TeacherActor,
+    session: SessionDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Rename the group."""
+    try:
+        await group_service.rename_group(session, actor, group_id, GroupUpdate(name=name))
+    except ValidationError:
+        return redirect_with_flash(
+            request, f"/groups/{group_id}", _t(request, "Give the group a name")
+        )
+    return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Changes saved"))
+
+
+@router.post("/{group_id}/members")
+async def add_members_submit(
+    request: Request, group_id: int, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Add the ticked students (they get the group's open assignments)."""
+    form = await request.form()
+    try:
+        student_ids = [int(str(value)) for value in form.getlist("student_ids")]
+    except ValueError:
+        student_ids = []
+    if not student_ids:
+        return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Choose students"))
+    try:
+        await group_service.add_members(session, actor, group_id, student_ids)
+    except InvalidInput as error:
+        return redirect_with_flash(request, f"/groups/{group_id}", _t(request, error.message))
+    return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Students added"))
+
+
+@router.post("/{group_id}/members/{student_id}/remove")
+async def remove_member_submit(
+    request: Request, group_id: int, student_id: int, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Take a student out of the group (their work stays)."""
+    await group_service.remove_member(session, actor, group_id, student_id)
+    return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Student removed"))
+
+
+@router.post("/{group_id}/delete")
+async def delete_group_submit(
+    request: Request, group_id: int, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Delete the group; students keep their assignments."""
+    await group_service.delete_group(session, actor, group_id)
+    return redirect_with_flash(request, "/groups", _t(request, "Group deleted"))

@@ -1,0 +1,1 @@
+"""Tests of the JSON API, the auth pages and the middleware in front of them."""

@@ -1,0 +1,265 @@
+"""The first journey, all in the browser: open the site, get sent to login, create the admin with
+the seed's CLI line, log in, create a teacher, log in as the teacher, create a student, log in as
+the student. Every distinct page is checked with axe (no serious or critical violation) and
+photographed on a desktop and a phone-sized viewport into test-artifacts/e2e/.
+
+Elements are found by ids and names, never by visible text: the wording and translations change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
+
+from tests.e2e.conftest import LiveApp
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = ViewportSize(width=1280, height=800)
+PHONE = ViewportSize(width=390, height=844)
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+ADMIN_EMAIL = "admin@test.com"
+ADMIN_PASSWORD = "YourStrongPassword123!"
+# The seed's CLI line, word for word.
+CREATE_ADMIN = (
+    "create-admin",
+    "--email",
+    ADMIN_EMAIL,
+    "--password",
+    ADMIN_PASSWORD,
+    "--name",
+    "Admin",
+    "--surname",
+    "User",
+    "--second_name",
+    "Admin",
+    "--birthday",
+    "1990-01-01",
+)
+
+TEACHER = {
+    "email": "teacher.e2e@test.com",
+    "password": "Teacher-Pass-2024!",
+    "surname": "Ivanova",
+    "name": "Maria",
+    "second_name": "Petrovna",
+    "birthday": "1985-05-20",
+}
+STUDENT = {
+    "email": "student.e2e@test.com",
+    "password": "Student-Pass-2024!",
+    "surname": "Smirnov",
+    "name": "Pavel",
+    "birthday": "2010-09-01",
+}
+
+_axe = Axe()
+
+
+class PageChecks:
+    """Runs axe and takes the two screenshots once per distinct page of the journey."""
+
+    def __init__(self, artifacts: Path, prefix: str) -> None:
+        self.artifacts = artifacts
+        self.prefix = prefix
+        self.seen: list[str] = []
+
+    def __call__(self, page: Page, name: str) -> None:
+        assert name not in self.seen, f"page {name!r} checked twice"
+        self.seen.append(name)
+        page.wait_for_load_state("load")
+        assert_accessible(page, name)
+        stem = f"{self.prefix}-{len(self.seen):02d}-{name}"
+        page.screenshot(path=self.artifacts / f"{stem}-desktop.png", full_page=True)
+        page.set_viewport_size(PHONE)
+        assert_fits(page, name, PHONE["width"])
+        page.screenshot(path=self.artifacts / f"{stem}-phone.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    violations = _axe.run(page).response["violations"]
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(
+            f"    {node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"]
+        )
+        for v in blocking
+    )
+    assert not blocking, f"axe on {name} ({page.url}):\n{report}"
+
+
+def assert_fits(page: Page, name: str, screen_width: int) -> None:
+    """Nothing pushes the page wider than the screen (no sideways scrolling on a phone)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= screen_width, f"{name} is {width}px wide on a {screen_width}px screen"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser profile (no cookies) per test; any server error fails the test."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    server_errors: list[str] = []
+
+    def note_server_error(response: Response) -> None:
+        if response.status >= 500:
+            server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    try:
+        page = context.new_page()
+        page.on("response", note_server_error)
+        yield page
+    finally:
+        context.close()
+    assert not server_errors, f"the server answered with errors: {server_errors}"
+
+
+def path_of(page: Page) -> str:
+    return urlsplit(page.url).path
+
+
+def submit_main_form(page: Page) -> None:
+    page.locator("main form button[type=submit]").click()
+
+
+def fill_person(page: Page, person: dict[str, str]) -> None:
+    for field, value in person.items():
+        page.locator(f"#field-{field}").fill(value)
+
+
+def log_in(page: Page, app: LiveApp, email: str, password: str) -> None:
+    assert path_of(page) == "/auth/login", page.url
+    page.locator("#field-email").fill(email)
+    page.locator("#field-password").fill(password)
+    submit_main_form(page)
+    page.wait_for_url(app.url("/dashboard"))
+
+
+def log_out(page: Page, app: LiveApp) -> None:
+    page.locator('header form[action="/auth/logout"] button[type=submit]').click()
+    page.wait_for_url(app.url("/auth/login"))
+
+
+def follow_nav(page: Page, app: LiveApp, href: str) -> None:
+    page.locator(f'header nav a[href="{href}"]').click()
+    page.wait_for_url(app.url(href))
+
+
+def test_admin_teacher_student_journey(live_app: LiveApp, page: Page, artifacts_dir: Path) -> None:
+    app = live_app
+    check = PageChecks(artifacts_dir, "journey")
+
+    # 1. The site's root sends a stranger to the login page, remembering where they were going.
+    page.goto(app.url("/"))
+    page.wait_for_url("**/auth/login?next=*")
+    assert path_of(page) == "/auth/login"
+    assert "next" in parse_qs(urlsplit(page.url).query), page.url
+    check(page, "login")
+
+    # 2. The administrator is created with the seed's command line.
+    created = app.manage(*CREATE_ADMIN)
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert ADMIN_EMAIL in created.stdout
+
+    # 3. The administrator logs in and lands on their dashboard.
+    log_in(page, app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.locator("main")).to_be_visible()
+    check(page, "dashboard-superuser")
+
+    # 4. A teacher is created through the form reached from the navigation.
+    follow_nav(page, app, "/superuser/create-teacher")
+    check(page, "create-teacher")
+    fill_person(page, TEACHER)
+    submit_main_form(page)
+    page.wait_for_url(app.url("/superuser/teachers"))
+    expect(page.locator("main .flash")).to_be_visible()
+    expect(page.locator("main table")).to_contain_text(TEACHER["email"])
+    check(page, "teacher-list")
+
+    # The same e-mail again: 409, the form is shown again with the message at the e-mail field.
+    follow_nav(page, app, "/superuser/create-teacher")
+    fill_person(page, TEACHER)
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path == "/superuser/create-teacher"
+    ) as conflict:
+        submit_main_form(page)
+    assert conflict.value.status == 409
+    expect(page.locator("#error-email")).to_be_visible()
+    expect(page.locator("#field-email")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#field-email")).to_have_attribute("aria-describedby", "error-email")
+    expect(page.locator("#field-email")).to_have_value(TEACHER["email"])
+    expect(page.locator("#field-password")).to_have_value("")  # never echoed back
+    check(page, "create-teacher-conflict")
+
+    # 5. Logging out ends the session: the dashboard is out of reach again.
+    log_out(page, app)
+    page.goto(app.url("/dashboard"))
+    page.wait_for_url("**/auth/login?next=*")
+
+    # 6. The teacher logs in and creates a student.
+    page.goto(app.url("/auth/login"))
+    log_in(page, app, TEACHER["email"], TEACHER["password"])
+    check(page, "dashboard-teacher-empty")
+    # The dashboard's "New student" button (the navigation has Students, Lessons, Groups).
+    page.locator('main a[href="/students/new"]').first.click()
+    page.wait_for_url(app.url("/students/new"))
+    check(page, "create-student")
+    fill_person(page, STUDENT)
+    submit_main_form(page)
+    page.wait_for_url(app.url("/students"))
+    expect(page.locator("main .flash")).to_be_visible()
+    check(page, "student-list")
+    follow_nav(page, app, "/dashboard")
+    expect(page.locator("main table")).to_contain_text(STUDENT["email"])
+    check(page, "dashboard-teacher")
+
+    # 7. The student logs in and sees their teacher.
+    log_out(page, app)
+    log_in(page, app, STUDENT["email"], STUDENT["password"])
+    main = page.locator("main")
+    expect(main).to_contain_text(TEACHER["email"])
+    expect(main).to_contain_text(f"{TEACHER['surname']} {TEACHER['name']}")
+    expect(main).to_contain_text(STUDENT["email"])
+    # A student has no teacher or student pages in the navigation.
+    expect(page.locator('header nav a[href="/students/new"]')).to_have_count(0)
+    expect(page.locator('header nav a[href="/superuser/create-teacher"]')).to_have_count(0)
+    check(page, "dashboard-student")
+
+
+def test_wrong_password_stays_on_login(live_app: LiveApp, page: Page, artifacts_dir: Path) -> None:
+    page.goto(app_login := live_app.url("/auth/login"))
+    page.locator("#field-email").fill(ADMIN_EMAIL)
+    page.locator("#field-password").fill("Not-The-Password-1!")
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path == "/auth/login"
+    ) as answer:
+        submit_main_form(page)
+    assert answer.value.status == 401
+    expect(page.locator("#login-error")).to_be_visible()
+    assert page.url == app_login
+    expect(page.locator("#field-email")).to_have_value(ADMIN_EMAIL)
+    expect(page.locator("#field-password")).to_have_value("")
+    PageChecks(artifacts_dir, "login")(page, "login-error")
+
+
+def test_language_switch_to_english(live_app: LiveApp, page: Page) -> None:
+    page.goto(live_app.url("/auth/login"))
+    html = page.locator("html")
+    # Russian is the default for a stranger.
+    expect(html).to_have_attribute("lang", "ru")
+    page.locator("#language-select").select_option("en")
+    page.locator('header form[action="/language"] button[type=submit]').click()
+    expect(html).to_have_attribute("lang", "en")
+    assert path_of(page) == "/auth/login"
+    expect(page.locator("#language-select")).to_have_value("en")
+    # The choice is remembered (a cookie) on the next page load.
+    page.reload()
+    expect(html).to_have_attribute("lang", "en")
