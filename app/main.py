@@ -14,8 +14,10 @@ from app.api.errors import register_error_handlers
 from app.api.pages import admin as admin_pages
 from app.api.pages import auth as auth_pages
 from app.api.pages import dashboard as dashboard_pages
+from app.api.pages import grading as grading_pages
 from app.api.pages import groups as group_pages
 from app.api.pages import lessons as lesson_pages
+from app.api.pages import player as player_pages
 from app.api.pages import students as student_pages
 from app.api.session_renewal import renew_session
 from app.api.v1 import admin as admin_api
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         student_pages.router,
         lesson_pages.router,
         group_pages.router,
+        player_pages.router,
+        grading_pages.router,
     ):
         app.include_router(router, include_in_schema=False)
     app.include_router(ops.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from app.core.database import SESSION_VALID_KEY, Database
 from app.core.errors import Forbidden, NotAuthenticated
 from app.core.i18n import N_
 from app.models.users import Role
-from app.schemas.common import Pagination
+from app.schemas.common import MAX_ID, Pagination
 from app.schemas.users import StudentCreate, TeacherCreate
 from app.services import accounts
 
@@ -92,6 +92,9 @@ TeacherActor = Annotated[Actor, Depends(require_role(Role.TEACHER))]
 StudentActor = Annotated[Actor, Depends(require_role(Role.STUDENT))]
 
 PaginationDep = Annotated[Pagination, Query()]
+# An id in the path: out of range is a 422 naming the parameter (never a driver error).
+IdPath = Annotated[int, Path(gt=0, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 SearchQuery = Annotated[
     str | None, Query(max_length=100, description="Substring of name or e-mail")
 ]

@@ -12,10 +12,6 @@ from app.core.database import Database
 from app.services.auth import sessions as session_service
 from app.services.auth.sessions import IssuedSession
 
-# The refresh endpoint renews explicitly; renewing here too would rotate the token twice and
-# make the endpoint see its own old token as a reuse.
-NO_AUTOMATIC_RENEWAL = frozenset({"/api/v1/auth/refresh"})
-
 
 async def renew_in_own_transaction(
     database: Database, settings: Settings, refresh_token: str
@@ -30,8 +26,6 @@ async def renew_in_own_transaction(
 async def renew_session(
     scope: Any, refresh_token: str
 ) -> tuple[Actor, list[tuple[bytes, bytes]]] | None:
-    if scope["path"] in NO_AUTOMATIC_RENEWAL:
-        return None
     app = scope["app"]
     issued = await renew_in_own_transaction(app.state.db, app.state.settings, refresh_token)
     if issued is None:

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     algorithm: str = "HS256"
     access_token_expire_minutes: int = 15
     refresh_token_expire_days: int = 30
+    # Seconds the refresh token just rotated away still renews (parallel requests, not theft).
+    refresh_reuse_grace_seconds: int = 10
     excluded_paths: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EXCLUDED_PATHS
     cookie_secure: bool = False
     # Argon2 cost; the defaults are argon2-cffi's (64 MiB, t=3, p=4). Tests use the OWASP minimum.

@@ -40,11 +40,14 @@ def _header(
 
 
 def session_cookie_headers(
-    settings: Settings, access_token: str, refresh_token: str
+    settings: Settings, access_token: str, refresh_token: str | None
 ) -> list[tuple[bytes, bytes]]:
+    """The session cookies; without a refresh token only the access cookie is renewed."""
     access = _header(
         settings, ACCESS_COOKIE, access_token, max_age=settings.access_token_expire_minutes * 60
     )
+    if refresh_token is None:
+        return [(b"set-cookie", access.encode())]
     refresh = _header(
         settings,
         REFRESH_COOKIE,

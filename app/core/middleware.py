@@ -40,6 +40,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Form bodies are read here for the CSRF field; nothing a form posts is larger than this.
 MAX_FORM_BODY = 1024 * 1024
 
+# The refresh endpoint renews explicitly; renewing here too would rotate the token twice (and
+# clearing cookies here would undo what the endpoint sets).
+NO_AUTOMATIC_RENEWAL = frozenset({"/api/v1/auth/refresh"})
+
 SessionRenewer = Callable[[Scope, str], Awaitable[tuple[Actor, list[tuple[bytes, bytes]]] | None]]
 
 
@@ -95,11 +99,13 @@ class AuthMiddleware:
                     user_id=claims.user_id,
                     role=claims.role,
                     teacher_id=claims.teacher_id,
+                    student_id=claims.student_id,
                     session_id=claims.session_id,
                 )
             except InvalidToken:
                 actor = Actor.anonymous()
-        if not actor.is_authenticated and REFRESH_COOKIE in cookies:
+        renewable = scope["path"] not in NO_AUTOMATIC_RENEWAL
+        if not actor.is_authenticated and REFRESH_COOKIE in cookies and renewable:
             renewed = await self.renew_session(scope, cookies[REFRESH_COOKIE])
             if renewed is not None:
                 actor, extra_headers = renewed

@@ -85,6 +85,7 @@ class AccessClaims:
     role: Role
     teacher_id: int | None
     session_id: uuid.UUID
+    student_id: int | None = None
 
 
 def issue_access_token(
@@ -95,6 +96,7 @@ def issue_access_token(
         "sub": str(claims.user_id),
         "role": claims.role.value,
         "tid": claims.teacher_id,
+        "stu": claims.student_id,
         "sid": str(claims.session_id),
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=settings.access_token_expire_minutes)).timestamp()),
@@ -118,10 +120,12 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         if payload.get("typ") != "access":
             raise InvalidToken("not an access token")
         teacher_id = payload.get("tid")
+        student_id = payload.get("stu")
         return AccessClaims(
             user_id=int(payload["sub"]),
             role=Role(payload["role"]),
             teacher_id=int(teacher_id) if teacher_id is not None else None,
+            student_id=int(student_id) if student_id is not None else None,
             session_id=uuid.UUID(payload["sid"]),
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError) as error:

@@ -24,6 +24,10 @@ class AuthSession(TimestampMixin, table=True):
     # detected by family later (roadmap: reuse detection revokes the whole family).
     family_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     refresh_token_hash: str = Field(max_length=64)
+    # The token rotated away last, accepted for a few seconds: two requests that both found the
+    # access token expired present the same refresh token, and the slower one is no thief.
+    previous_token_hash: str | None = Field(default=None, max_length=64)
+    rotated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(
         default=None,

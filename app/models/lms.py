@@ -259,12 +259,13 @@ class LessonAssignment(SQLModel, table=True):
     )
 
     teacher_id: int = _tenant()
-    id: int = Field(
+    id: int | None = Field(
+        default=None,
         sa_column=Column(
             BigInteger,
             nullable=False,
             server_default=text("nextval('lesson_assignments_id_seq')"),
-        )
+        ),
     )
     lesson_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     student_id: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -317,12 +318,13 @@ class AssignmentAttempt(SQLModel, table=True):
     )
 
     teacher_id: int = _tenant()
-    id: int = Field(
+    id: int | None = Field(
+        default=None,
         sa_column=Column(
             BigInteger,
             nullable=False,
             server_default=text("nextval('assignment_attempts_id_seq')"),
-        )
+        ),
     )
     assignment_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     attempt_no: int = Field(sa_type=Integer)

@@ -78,7 +78,7 @@ class TextBlock(_Block):
     markdown: LongText
 
 
-class _MediaBlock(_Block):
+class MediaBlock(_Block):
     """A link or an uploaded file of the teacher's own (checked against the `media` table)."""
 
     url: HttpsUrl | None = None
@@ -86,28 +86,28 @@ class _MediaBlock(_Block):
     title: Annotated[str, StringConstraints(max_length=300)] | None = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> _MediaBlock:
+    def _one_source(self) -> MediaBlock:
         if (self.url is None) == (self.media_id is None):
             raise PydanticCustomError("media_source", "Give either a link or an uploaded file")
         return self
 
 
-class VideoBlock(_MediaBlock):
+class VideoBlock(MediaBlock):
     type: Literal["video"]
     url: VideoUrl | None = None
 
 
-class PdfBlock(_MediaBlock):
+class PdfBlock(MediaBlock):
     type: Literal["pdf"]
 
 
-class ImageBlock(_MediaBlock):
+class ImageBlock(MediaBlock):
     type: Literal["image"]
     # Required: an image without a text alternative is invisible to a screen-reader user.
     alt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-class FileBlock(_MediaBlock):
+class FileBlock(MediaBlock):
     type: Literal["file"]
 
 
@@ -216,19 +216,28 @@ class MatchPair(BaseModel):
     id: BlockId = Field(default_factory=new_block_id)
     left: ShortText
     right: ShortText
+    # The right side's own id: students see the right column under these, so a shared id
+    # would tell them which left item each one belongs to. Random, part of the answer key.
+    right_id: BlockId = Field(default_factory=new_block_id)
 
 
 class MatchingBlock(_Question):
-    """Pairs to match; a student's answer maps each pair id (left side) to a pair id (right)."""
+    """Pairs to match; a student's answer maps each pair id (left side) to a `right_id`."""
 
     type: Literal["matching"]
     pairs: Annotated[list[MatchPair], Field(min_length=2, max_length=MAX_OPTIONS)]
     scoring: Scoring = "partial"
 
-    @model_validator(mode="after")
-    def _check(self) -> MatchingBlock:
-        _unique_ids([pair.id for pair in self.pairs], "pair")
-        return self
+    @field_validator("pairs")
+    @classmethod
+    def _check(cls, pairs: list[MatchPair]) -> list[MatchPair]:
+        left = [pair.id for pair in pairs]
+        right = [pair.right_id for pair in pairs]
+        _unique_ids(left, "pair")
+        _unique_ids(right, "right side")
+        if set(left) & set(right):
+            raise PydanticCustomError("duplicate_id", "Left and right sides need different ids")
+        return pairs
 
 
 class OrderingBlock(_Question):
@@ -238,10 +247,11 @@ class OrderingBlock(_Question):
     items: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
     scoring: Scoring = "partial"
 
-    @model_validator(mode="after")
-    def _check(self) -> OrderingBlock:
-        _unique_ids([item.id for item in self.items], "item")
-        return self
+    @field_validator("items")
+    @classmethod
+    def _check(cls, items: list[Option]) -> list[Option]:
+        _unique_ids([item.id for item in items], "item")
+        return items
 
 
 GAP_MARKER = re.compile(r"\[\[([A-Za-z0-9_-]{1,64})\]\]")

@@ -8,6 +8,9 @@ from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
+# Ids are bigint: a larger number names no row, and the driver would refuse it with a 500.
+MAX_ID = 2**63 - 1
+
 
 class Pagination(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)

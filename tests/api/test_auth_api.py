@@ -25,7 +25,7 @@ from app.core.i18n import gettext_for
 from app.core.security import decode_access_token
 from app.main import create_app
 from app.services.auth.sessions import INVALID_CREDENTIALS
-from tests.conftest import PASSWORD, People, login_as, make_settings
+from tests.conftest import PASSWORD, People, after_reuse_grace, login_as, make_settings
 
 MakeClient = Callable[[], httpx.AsyncClient]
 
@@ -354,11 +354,16 @@ async def test_refresh_endpoint_issues_new_cookies_and_rotates_refresh_token(
 
 
 async def test_refresh_endpoint_refuses_a_rotated_away_token(
-    client: httpx.AsyncClient, make_client: MakeClient, people: People, settings: Settings
+    client: httpx.AsyncClient,
+    make_client: MakeClient,
+    people: People,
+    settings: Settings,
+    database: Database,
 ) -> None:
     teacher = await people.teacher()
     old_refresh = set_cookies(await login_as(client, teacher.email))[REFRESH_COOKIE].value
     assert (await client.post(REFRESH)).status_code == 200
+    await after_reuse_grace(database)
 
     replay = await make_client().post(REFRESH, headers=cookie_header(refresh_token=old_refresh))
 
@@ -367,7 +372,11 @@ async def test_refresh_endpoint_refuses_a_rotated_away_token(
 
 
 async def test_reusing_rotated_refresh_token_at_refresh_endpoint_revokes_the_session(
-    client: httpx.AsyncClient, make_client: MakeClient, people: People, settings: Settings
+    client: httpx.AsyncClient,
+    make_client: MakeClient,
+    people: People,
+    settings: Settings,
+    database: Database,
 ) -> None:
     teacher = await people.teacher()
     old_refresh = set_cookies(await login_as(client, teacher.email))[REFRESH_COOKIE].value
@@ -375,6 +384,7 @@ async def test_reusing_rotated_refresh_token_at_refresh_endpoint_revokes_the_ses
     assert rotated.status_code == 200
     new_access = set_cookies(rotated)[ACCESS_COOKIE].value
     new_refresh = set_cookies(rotated)[REFRESH_COOKIE].value
+    await after_reuse_grace(database)
 
     # Someone replays the stolen, rotated-away token: the whole login must end.
     replay = await make_client().post(REFRESH, headers=cookie_header(refresh_token=old_refresh))
@@ -387,6 +397,25 @@ async def test_reusing_rotated_refresh_token_at_refresh_endpoint_revokes_the_ses
     assert_ended_session(
         await holder.post(REFRESH, headers=cookie_header(refresh_token=new_refresh)), settings
     )
+
+
+async def test_parallel_request_with_the_just_rotated_token_gets_an_access_token_only(
+    client: httpx.AsyncClient, make_client: MakeClient, people: People
+) -> None:
+    """Two requests that both found the access token expired carry the same refresh token; the
+    slower one is renewed too (access cookie only) and the login stays alive."""
+    teacher = await people.teacher()
+    old_refresh = set_cookies(await login_as(client, teacher.email))[REFRESH_COOKIE].value
+    rotated = await client.post(REFRESH)
+    new_refresh = set_cookies(rotated)[REFRESH_COOKIE].value
+
+    twin = await make_client().post(REFRESH, headers=cookie_header(refresh_token=old_refresh))
+
+    assert twin.status_code == 200, twin.text
+    assert issued(twin) == {ACCESS_COOKIE}
+    later = await make_client().post(REFRESH, headers=cookie_header(refresh_token=new_refresh))
+    assert later.status_code == 200
+    assert REFRESH_COOKIE in issued(later)
 
 
 async def test_refresh_endpoint_without_cookie_is_401(client: httpx.AsyncClient) -> None:

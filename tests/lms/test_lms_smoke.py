@@ -25,7 +25,9 @@ LESSON = {
 
 
 async def test_lesson_assign_submit_grade(
-    client: httpx.AsyncClient, make_client, people: People  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient,
+    make_client,
+    people: People,  # type: ignore[no-untyped-def]
 ) -> None:
     teacher = await people.teacher()
     s1 = await people.student(teacher)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import SessionDep, SettingsDep, SuperuserActor
+from app.api.deps import IdPath, SessionDep, SettingsDep, SuperuserActor
 from app.api.pages.forms import submit_person_form
 from app.api.templating import render
 from app.core.i18n import gettext_for
@@ -73,7 +73,7 @@ async def create_teacher_submit(
 
 @router.get("/teachers/{teacher_id}/edit", response_class=HTMLResponse)
 async def edit_teacher_page(
-    request: Request, teacher_id: int, actor: SuperuserActor, session: SessionDep
+    request: Request, teacher_id: IdPath, actor: SuperuserActor, session: SessionDep
 ) -> Response:
     """The edit form for one teacher."""
     teacher = await teacher_service.get_teacher(session, actor, teacher_id)
@@ -85,7 +85,7 @@ async def edit_teacher_page(
 @router.post("/teachers/{teacher_id}/edit", response_class=HTMLResponse)
 async def edit_teacher_submit(
     request: Request,
-    teacher_id: int,
+    teacher_id: IdPath,
     actor: SuperuserActor,
     session: SessionDep,
     settings: SettingsDep,

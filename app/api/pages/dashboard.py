@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -11,6 +13,7 @@ from app.models.users import Role
 from app.schemas.common import Pagination
 from app.services import students as student_service
 from app.services.admin import teachers as teacher_service
+from app.services.lms import assignments as assignment_service
 
 router = APIRouter()
 DASHBOARD_LIST_SIZE = 10
@@ -24,7 +27,8 @@ async def home() -> Response:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard_page(request: Request, actor: CurrentActor, session: SessionDep) -> Response:
-    """Superuser: teachers; teacher: their students; student: their teacher and profile."""
+    """Superuser: teachers; teacher: their students; student: their assignments, their teacher
+    and profile."""
     page = Pagination(limit=DASHBOARD_LIST_SIZE, offset=0)
     if actor.role is Role.SUPERUSER:
         teachers, total = await teacher_service.list_teachers(
@@ -37,4 +41,20 @@ async def dashboard_page(request: Request, actor: CurrentActor, session: Session
         )
         return render(request, "dashboard/teacher.html", {"students": students, "total": total})
     profile, teacher = await student_service.get_own_profile(session, actor)
-    return render(request, "dashboard/student.html", {"profile": profile, "teacher": teacher})
+    # (items, total) per bucket; "todo" includes the overdue ones.
+    assignments = {
+        bucket: await assignment_service.list_assignments(
+            session, actor, limit=page.limit, offset=page.offset, bucket=bucket
+        )
+        for bucket in ("overdue", "todo", "done")
+    }
+    return render(
+        request,
+        "dashboard/student.html",
+        {
+            "profile": profile,
+            "teacher": teacher,
+            "assignments": assignments,
+            "zone": ZoneInfo(profile.timezone),
+        },
+    )

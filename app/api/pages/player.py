@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +25,8 @@ from app.services.lms import assignments as assignment_service
 router = APIRouter(prefix="/assignments")
 PLAYER = "lms/player.html"
 ANSWER = "answer."
+# Not a character of block ids (see `BlockId`), so a position never looks like an id.
+RIGHT_TOKEN = "~"  # noqa: S105 - a form value prefix, not a secret
 OPEN = ("assigned", "in_progress")
 DONE = ("submitted", "graded")
 QUESTION_KINDS = frozenset(
@@ -43,6 +45,22 @@ QUESTION_KINDS = frozenset(
 # Time between two autosaves counts as work only up to this: an idle tab is not studying.
 MAX_SECONDS_BETWEEN_SAVES = 600
 NOT_SAVED = N_("Your answers could not be saved: they are too long")
+SAVED = N_("Saved")
+SUBMITTED = N_("Submitted: the teacher will check your answers")
+SUBMITTED_AND_GRADED = N_("Submitted and graded")
+NEW_ATTEMPT = N_("A new attempt has begun")
+# The assignment service's messages that these pages show, marked here for the catalog: the
+# service raises them as plain strings. (Remove once the service marks them with N_ itself.)
+SERVICE_MESSAGES = (
+    N_("Assignment not found"),
+    N_("This attempt is already submitted"),
+    N_("Time is up: submit what you have saved"),
+    N_("There is no such attempt"),
+    N_("No attempts left"),
+    N_("This lesson is archived"),
+    N_("Nothing to grade yet: the student has not submitted"),
+    N_("No such question in this lesson"),
+)
 
 
 def _t(request: Request, message: str) -> str:
@@ -98,6 +116,17 @@ def _position(value: str) -> int | None:
         return None
 
 
+def _right_id(right: list[dict[str, str]], value: str) -> str | None:
+    """A matching select's value: `~<n>`, the n-th right item as shown, or a right item's id.
+
+    The page sends positions because in a matching block the right item that belongs to a left
+    item carries the same pair id: ids in the HTML would give the answer away."""
+    if value.startswith(RIGHT_TOKEN):
+        index = _position(value.removeprefix(RIGHT_TOKEN))
+        return right[index]["id"] if index is not None and 0 <= index < len(right) else None
+    return value if any(item["id"] == value for item in right) else None
+
+
 def _answer(block: dict[str, Any], form: FormData) -> Any:
     """One question's answer in the shape grading expects, or None when left blank."""
     name = ANSWER + block["id"]
@@ -115,12 +144,11 @@ def _answer(block: dict[str, Any], form: FormData) -> Any:
         value = _text(form, name)
         return value if value.strip() else None
     if kind == "matching":
-        right_ids = {item["id"] for item in block["right"]}
-        pairs = {
-            item["id"]: _text(form, f"{name}.{item['id']}")
-            for item in block["left"]
-            if _text(form, f"{name}.{item['id']}") in right_ids
-        }
+        pairs = {}
+        for item in block["left"]:
+            right_id = _right_id(block["right"], _text(form, f"{name}.{item['id']}"))
+            if right_id is not None:
+                pairs[item["id"]] = right_id
         return pairs or None
     if kind == "ordering":
         placed = []
@@ -146,7 +174,9 @@ def parse_answers(form: FormData, blocks: list[dict[str, Any]]) -> dict[str, Any
     the saved answer instead of leaving the old one behind. Values that are not among the
     question's options are dropped.
     """
-    return {block["id"]: _answer(block, form) for block in blocks if block["type"] in QUESTION_KINDS}
+    return {
+        block["id"]: _answer(block, form) for block in blocks if block["type"] in QUESTION_KINDS
+    }
 
 
 def _seconds(form: FormData) -> int:
@@ -174,6 +204,7 @@ def _player_context(view: AssignmentStudentView, zone: ZoneInfo) -> dict[str, An
         "editable": view.status in OPEN,
         "can_retry": view.status in DONE and (limit is None or view.attempts_used < limit),
         "deadline": deadline,
+        "time_is_up": view.status in OPEN and deadline is not None and deadline < datetime.now(UTC),
         "results": {result.block_id: result for result in view.results or []},
         "revealed": {block["id"]: block for block in view.revealed or []},
     }
@@ -216,7 +247,7 @@ async def save_progress_submit(
         return redirect_with_flash(request, _url(assignment_id), _t(request, NOT_SAVED))
     if by_script:
         return Response(status_code=204)
-    return redirect_with_flash(request, _url(assignment_id), _t(request, "Saved"))
+    return redirect_with_flash(request, _url(assignment_id), _t(request, SAVED))
 
 
 @router.post("/{assignment_id}/submit")
@@ -239,9 +270,9 @@ async def submit_assignment_submit(
     except ValidationError:
         return redirect_with_flash(request, _url(assignment_id), _t(request, NOT_SAVED))
     message = (
-        _t(request, "Submitted: the teacher will check your answers")
+        _t(request, SUBMITTED)
         if result.status == "submitted"
-        else _t(request, "Submitted and graded")
+        else _t(request, SUBMITTED_AND_GRADED)
     )
     return redirect_with_flash(request, _url(assignment_id), message)
 
@@ -255,4 +286,4 @@ async def start_new_attempt_submit(
         await assignment_service.start_new_attempt(session, actor, assignment_id)
     except Conflict as error:
         return redirect_with_flash(request, _url(assignment_id), _t(request, error.message))
-    return redirect_with_flash(request, _url(assignment_id), _t(request, "A new attempt has begun"))
+    return redirect_with_flash(request, _url(assignment_id), _t(request, NEW_ATTEMPT))

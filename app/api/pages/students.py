@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import SessionDep, SettingsDep, TeacherActor
+from app.api.deps import IdPath, SessionDep, SettingsDep, TeacherActor
 from app.api.pages.forms import submit_person_form
 from app.api.templating import render
 from app.core.i18n import gettext_for
@@ -73,7 +73,7 @@ async def create_student_submit(
 
 @router.get("/{student_id}/edit", response_class=HTMLResponse)
 async def edit_student_page(
-    request: Request, student_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, student_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """The edit form for one student."""
     student = await student_service.get_student(session, actor, student_id)
@@ -85,7 +85,7 @@ async def edit_student_page(
 @router.post("/{student_id}/edit", response_class=HTMLResponse)
 async def edit_student_submit(
     request: Request,
-    student_id: int,
+    student_id: IdPath,
     actor: TeacherActor,
     session: SessionDep,
     settings: SettingsDep,

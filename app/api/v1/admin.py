@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.api.deps import (
+    IdPath,
     NewTeacher,
     PaginationDep,
     SearchQuery,
@@ -39,14 +40,16 @@ async def create_teacher(
 
 
 @router.get("/{teacher_id}", response_model=TeacherRead)
-async def get_teacher(teacher_id: int, actor: SuperuserActor, session: SessionDep) -> TeacherRead:
+async def get_teacher(
+    teacher_id: IdPath, actor: SuperuserActor, session: SessionDep
+) -> TeacherRead:
     """One teacher."""
     return await teacher_service.get_teacher(session, actor, teacher_id)
 
 
 @router.patch("/{teacher_id}", response_model=TeacherRead)
 async def update_teacher(
-    teacher_id: int,
+    teacher_id: IdPath,
     body: TeacherUpdate,
     actor: SuperuserActor,
     session: SessionDep,

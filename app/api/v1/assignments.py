@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentActor, PaginationDep, SessionDep, StudentActor, TeacherActor
+from app.api.deps import (
+    CurrentActor,
+    IdPath,
+    IdQuery,
+    PaginationDep,
+    SessionDep,
+    StudentActor,
+    TeacherActor,
+)
 from app.core.errors import Forbidden
 from app.models.users import Role
 from app.schemas.common import Page
@@ -31,8 +39,8 @@ async def list_assignments(
     session: SessionDep,
     page: PaginationDep,
     bucket: Annotated[str | None, Query(pattern="^(todo|done|overdue)$")] = None,
-    student_id: Annotated[int | None, Query(gt=0)] = None,
-    lesson_id: Annotated[int | None, Query(gt=0)] = None,
+    student_id: IdQuery = None,
+    lesson_id: IdQuery = None,
     assignment_status: Annotated[
         str | None, Query(alias="status", pattern="^(assigned|in_progress|submitted|graded)$")
     ] = None,
@@ -62,7 +70,7 @@ async def assign_lesson(
 
 @router.get("/{assignment_id}", response_model=AssignmentStudentView | AssignmentTeacherView)
 async def get_assignment(
-    assignment_id: int, actor: CurrentActor, session: SessionDep
+    assignment_id: IdPath, actor: CurrentActor, session: SessionDep
 ) -> AssignmentStudentView | AssignmentTeacherView:
     """A student gets the lesson without answer keys; the teacher gets everything."""
     if actor.role is Role.STUDENT:
@@ -74,7 +82,7 @@ async def get_assignment(
 
 @router.put("/{assignment_id}/progress", response_model=AssignmentStudentView)
 async def save_progress(
-    assignment_id: int, body: SaveProgress, actor: StudentActor, session: SessionDep
+    assignment_id: IdPath, body: SaveProgress, actor: StudentActor, session: SessionDep
 ) -> AssignmentStudentView:
     """Autosave the student's answers, the blocks seen and the time spent."""
     return await assignment_service.save_progress(session, actor, assignment_id, body)
@@ -82,7 +90,7 @@ async def save_progress(
 
 @router.post("/{assignment_id}/submit", response_model=AssignmentStudentView)
 async def submit_assignment(
-    assignment_id: int, body: SubmitRequest, actor: StudentActor, session: SessionDep
+    assignment_id: IdPath, body: SubmitRequest, actor: StudentActor, session: SessionDep
 ) -> AssignmentStudentView:
     """Submit the current attempt; auto-graded at once, essays wait for the teacher.
     Submitting the same attempt again returns the same result."""
@@ -91,7 +99,7 @@ async def submit_assignment(
 
 @router.post("/{assignment_id}/attempts", response_model=AssignmentStudentView)
 async def start_new_attempt(
-    assignment_id: int, actor: StudentActor, session: SessionDep
+    assignment_id: IdPath, actor: StudentActor, session: SessionDep
 ) -> AssignmentStudentView:
     """Start another attempt when the lesson allows more."""
     return await assignment_service.start_new_attempt(session, actor, assignment_id)
@@ -99,7 +107,7 @@ async def start_new_attempt(
 
 @router.post("/{assignment_id}/grade", response_model=AssignmentTeacherView)
 async def grade_assignment(
-    assignment_id: int, body: GradeRequest, actor: TeacherActor, session: SessionDep
+    assignment_id: IdPath, body: GradeRequest, actor: TeacherActor, session: SessionDep
 ) -> AssignmentTeacherView:
     """Set points per question (recorded with who and when), feedback, and whether the student
     sees the correct answers."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from app.api.deps import PaginationDep, SessionDep, TeacherActor
+from app.api.deps import IdPath, IdQuery, PaginationDep, SessionDep, TeacherActor
 from app.schemas.common import Page
 from app.schemas.lms import (
     FolderCreate,
@@ -36,7 +36,7 @@ async def list_lessons(
     page: PaginationDep,
     q: Annotated[str | None, Query(max_length=100, description="Title or tag")] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
-    folder_id: Annotated[int | None, Query(gt=0)] = None,
+    folder_id: IdQuery = None,
     lesson_status: Annotated[LessonStatusFilter, Query(alias="status")] = None,
 ) -> Page[LessonSummary]:
     """The library, most recently edited first; archived lessons only when asked for."""
@@ -60,14 +60,14 @@ async def create_lesson(body: LessonCreate, actor: TeacherActor, session: Sessio
 
 
 @router.get("/lessons/{lesson_id}", response_model=LessonRead)
-async def get_lesson(lesson_id: int, actor: TeacherActor, session: SessionDep) -> LessonRead:
+async def get_lesson(lesson_id: IdPath, actor: TeacherActor, session: SessionDep) -> LessonRead:
     """One lesson with its blocks and answer keys (teacher only)."""
     return await lesson_service.get_lesson(session, actor, lesson_id)
 
 
 @router.get("/lessons/{lesson_id}/preview")
 async def preview_lesson(
-    lesson_id: int, actor: TeacherActor, session: SessionDep
+    lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> list[dict[str, object]]:
     """The blocks exactly as a student receives them (no answer keys)."""
     lesson = await lesson_service.get_owned_lesson(session, actor, lesson_id)
@@ -78,7 +78,7 @@ async def preview_lesson(
 
 @router.patch("/lessons/{lesson_id}", response_model=LessonRead)
 async def update_lesson(
-    lesson_id: int, body: LessonUpdate, actor: TeacherActor, session: SessionDep
+    lesson_id: IdPath, body: LessonUpdate, actor: TeacherActor, session: SessionDep
 ) -> LessonRead:
     """Edit a lesson; new content becomes a new version (answered versions are kept)."""
     return await lesson_service.update_lesson(session, actor, lesson_id, body)
@@ -88,7 +88,7 @@ async def update_lesson(
     "/lessons/{lesson_id}/duplicate", response_model=LessonRead, status_code=status.HTTP_201_CREATED
 )
 async def duplicate_lesson(
-    lesson_id: int,
+    lesson_id: IdPath,
     actor: TeacherActor,
     session: SessionDep,
     title: Annotated[Title | None, Body(embed=True)] = None,
@@ -98,7 +98,7 @@ async def duplicate_lesson(
 
 
 @router.delete("/lessons/{lesson_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_lesson(lesson_id: int, actor: TeacherActor, session: SessionDep) -> Response:
+async def delete_lesson(lesson_id: IdPath, actor: TeacherActor, session: SessionDep) -> Response:
     """Delete a lesson; one that was assigned is archived instead (students' work stays)."""
     await lesson_service.delete_lesson(session, actor, lesson_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -118,14 +118,14 @@ async def create_folder(body: FolderCreate, actor: TeacherActor, session: Sessio
 
 @router.patch("/folders/{folder_id}", response_model=FolderRead)
 async def update_folder(
-    folder_id: int, body: FolderUpdate, actor: TeacherActor, session: SessionDep
+    folder_id: IdPath, body: FolderUpdate, actor: TeacherActor, session: SessionDep
 ) -> FolderRead:
     """Rename or move a folder."""
     return await folder_service.update_folder(session, actor, folder_id, body)
 
 
 @router.delete("/folders/{folder_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_folder(folder_id: int, actor: TeacherActor, session: SessionDep) -> Response:
+async def delete_folder(folder_id: IdPath, actor: TeacherActor, session: SessionDep) -> Response:
     """Delete an empty folder (409 if it holds lessons or folders)."""
     await folder_service.delete_folder(session, actor, folder_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

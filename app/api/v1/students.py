@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.api.deps import (
+    IdPath,
     NewStudent,
     PaginationDep,
     SearchQuery,
@@ -39,14 +40,14 @@ async def create_student(
 
 
 @router.get("/{student_id}", response_model=StudentRead)
-async def get_student(student_id: int, actor: TeacherActor, session: SessionDep) -> StudentRead:
+async def get_student(student_id: IdPath, actor: TeacherActor, session: SessionDep) -> StudentRead:
     """One of the teacher's students (404 for anyone else's)."""
     return await student_service.get_student(session, actor, student_id)
 
 
 @router.patch("/{student_id}", response_model=StudentRead)
 async def update_student(
-    student_id: int,
+    student_id: IdPath,
     body: StudentUpdate,
     actor: TeacherActor,
     session: SessionDep,
@@ -58,7 +59,7 @@ async def update_student(
 
 @router.delete("/{student_id}", response_model=StudentRead)
 async def deactivate_student(
-    student_id: int, actor: TeacherActor, session: SessionDep
+    student_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> StudentRead:
     """Deactivate a student: they can no longer log in; their work is kept."""
     return await student_service.deactivate_student(session, actor, student_id)

@@ -6,8 +6,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.config import Settings
@@ -22,7 +23,7 @@ from app.core.security import (
     verify_password,
 )
 from app.models.auth import AuthSession
-from app.models.users import Role, User
+from app.models.users import Role, Student, User
 
 # One message for an unknown e-mail, a wrong password and a deactivated account alike.
 INVALID_CREDENTIALS = N_("Invalid e-mail or password")
@@ -32,17 +33,37 @@ INVALID_CREDENTIALS = N_("Invalid e-mail or password")
 class IssuedSession:
     actor: Actor
     access_token: str
-    refresh_token: str
+    refresh_token: str | None  # None: keep the refresh cookie the browser already has
     language: str
 
 
-def _actor_for(user_id: int, role: Role, teacher_id: int | None, session_id: uuid.UUID) -> Actor:
-    # A teacher's tenant is their own id; a student's is their teacher's.
+async def _actor_for(
+    session: AsyncSession,
+    user_id: int,
+    role: Role,
+    teacher_id: int | None,
+    session_id: uuid.UUID,
+) -> Actor:
+    # A teacher's tenant is their own id; a student's is their teacher's. A student's profile
+    # id rides in the token so student pages need no lookup per request.
     tenant = user_id if role is Role.TEACHER else teacher_id
-    return Actor(user_id=user_id, role=role, teacher_id=tenant, session_id=session_id)
+    student_id = None
+    if role is Role.STUDENT:
+        student_id = await session.scalar(
+            select(col(Student.id)).where(col(Student.user_id) == user_id)
+        )
+    return Actor(
+        user_id=user_id,
+        role=role,
+        teacher_id=tenant,
+        session_id=session_id,
+        student_id=student_id,
+    )
 
 
-def _issue(settings: Settings, actor: Actor, refresh: RefreshToken, language: str) -> IssuedSession:
+def _issue(
+    settings: Settings, actor: Actor, refresh: RefreshToken | None, language: str
+) -> IssuedSession:
     assert actor.user_id is not None and actor.role is not None and actor.session_id is not None
     access = issue_access_token(
         settings,
@@ -51,10 +72,14 @@ def _issue(settings: Settings, actor: Actor, refresh: RefreshToken, language: st
             role=actor.role,
             teacher_id=actor.teacher_id,
             session_id=actor.session_id,
+            student_id=actor.student_id,
         ),
     )
     return IssuedSession(
-        actor=actor, access_token=access, refresh_token=str(refresh), language=language
+        actor=actor,
+        access_token=access,
+        refresh_token=str(refresh) if refresh is not None else None,
+        language=language,
     )
 
 
@@ -77,7 +102,11 @@ async def login(
         raise NotAuthenticated(INVALID_CREDENTIALS)
 
     refresh = RefreshToken.new(uuid.uuid4())
-    actor = _actor_for(row.id, Role(row.role), row.teacher_id, refresh.session_id)
+    # Act as the user first: their own rows (and only those) become visible under RLS.
+    await act_as(
+        session, Actor(user_id=row.id, role=Role(row.role), teacher_id=row.teacher_id or row.id)
+    )
+    actor = await _actor_for(session, row.id, Role(row.role), row.teacher_id, refresh.session_id)
     await act_as(session, actor)
     now = datetime.now(UTC)
     session.add(
@@ -115,7 +144,12 @@ async def renew(
         or auth_session.expires_at <= now
     ):
         return None
-    if auth_session.refresh_token_hash != presented.secret_hash:
+    raced = (
+        presented.secret_hash == auth_session.previous_token_hash
+        and auth_session.rotated_at is not None
+        and now - auth_session.rotated_at <= timedelta(seconds=settings.refresh_reuse_grace_seconds)
+    )
+    if auth_session.refresh_token_hash != presented.secret_hash and not raced:
         # A rotated-away token came back: someone holds a copy. End the whole login.
         auth_session.revoked_at = now
         await session.flush()
@@ -127,11 +161,17 @@ async def renew(
         teacher = await session.get(User, user.teacher_id)
         if teacher is None or not teacher.is_active:
             return None
-    rotated = RefreshToken.new(auth_session.id)
-    auth_session.refresh_token_hash = rotated.secret_hash
-    await session.flush()
     assert user.id is not None
-    actor = _actor_for(user.id, Role(user.role), user.teacher_id, auth_session.id)
+    actor = await _actor_for(session, user.id, Role(user.role), user.teacher_id, auth_session.id)
+    if raced:
+        # The concurrent request already rotated and sets the new refresh cookie; this one
+        # only needs a fresh access token.
+        return _issue(settings, actor, None, user.language)
+    rotated = RefreshToken.new(auth_session.id)
+    auth_session.previous_token_hash = auth_session.refresh_token_hash
+    auth_session.refresh_token_hash = rotated.secret_hash
+    auth_session.rotated_at = now
+    await session.flush()
     return _issue(settings, actor, rotated, user.language)
 
 

@@ -12,7 +12,7 @@ from app.core.actor import Actor
 from app.core.errors import InvalidInput, NotFound
 from app.models.lms import Folder, Lesson, LessonAssignment, LessonStatus, LessonVersion, Media
 from app.models.users import Role
-from app.schemas.blocks import Block, content_adapter, is_question, max_score
+from app.schemas.blocks import Block, MediaBlock, content_adapter, is_question, max_score
 from app.schemas.lms import LessonCreate, LessonRead, LessonSummary, LessonUpdate
 from app.services.scoping import require_role, tenant_id
 
@@ -77,7 +77,7 @@ async def _check_media(session: AsyncSession, teacher_id: int, blocks: list[Bloc
     wanted = {
         index: block.media_id
         for index, block in enumerate(blocks)
-        if block.type in MEDIA_BLOCKS and getattr(block, "media_id", None) is not None
+        if isinstance(block, MediaBlock) and block.media_id is not None
     }
     if not wanted:
         return
