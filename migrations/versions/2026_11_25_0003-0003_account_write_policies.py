@@ -12,7 +12,7 @@ Create Date: 2026-11-25
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -46,7 +46,22 @@ WRITE = {
 }
 
 
+# What the application may change on an account. `role` and `teacher_id` are not in the list:
+# no code path changes them, so no SQL run as the app (a bug, an injection) can either.
+USER_UPDATABLE = (
+    "email, password_hash, is_active, name, surname, second_name, birthday, timezone, language,"
+    " updated_at"
+)
+
+
+def _app_role() -> str:
+    return str(context.config.attributes["app_role"])
+
+
 def upgrade() -> None:
+    app_role = _app_role()
+    op.execute(f"REVOKE UPDATE ON users FROM {app_role}")
+    op.execute(f"GRANT UPDATE ({USER_UPDATABLE}) ON users TO {app_role}")
     for table, read in READ.items():
         op.execute(f"DROP POLICY tenant_isolation ON {table}")
         op.execute(f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({read})")
@@ -56,6 +71,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    app_role = _app_role()
+    op.execute(f"REVOKE UPDATE ({USER_UPDATABLE}) ON users FROM {app_role}")
+    op.execute(f"GRANT UPDATE ON users TO {app_role}")
     for table, read in READ.items():
         op.execute(f"DROP POLICY tenant_write ON {table}")
         op.execute(f"DROP POLICY tenant_read ON {table}")

@@ -295,10 +295,6 @@ async def test_writes_to_another_tenant_touch_no_row(
             "UPDATE students SET teacher_id = :b WHERE teacher_id = :a",
             "UPDATE students SET teacher_id = :a WHERE teacher_id = :a",
         ),
-        (
-            "UPDATE users SET teacher_id = :b WHERE teacher_id = :a",
-            "UPDATE users SET teacher_id = :a WHERE teacher_id = :a",
-        ),
         ("INSERT INTO teachers (id) VALUES (:b)", None),
         (
             "INSERT INTO auth_sessions (id, user_id, family_id, refresh_token_hash, expires_at)"
@@ -311,7 +307,6 @@ async def test_writes_to_another_tenant_touch_no_row(
         "insert-student",
         "insert-user",
         "move-student",
-        "move-user",
         "insert-teacher",
         "insert-session",
     ],
@@ -464,3 +459,29 @@ async def test_security_definer_functions_pin_their_search_path(
         if not any(setting.startswith("search_path=") for setting in config or [])
     ]
     assert unpinned == []
+
+
+async def test_app_role_cannot_change_an_accounts_role_or_tenant(
+    connection: AsyncConnection, people: People
+) -> None:
+    """Column privileges: even on their own row, the app may not rewrite `role`/`teacher_id`."""
+    teacher = await people.teacher()
+    await connection.execute(
+        text(
+            "SELECT set_config('app.user_id', :t, true), set_config('app.teacher_id', :t, true),"
+            " set_config('app.role', 'teacher', true)"
+        ),
+        {"t": str(teacher.id)},
+    )
+    for statement in (
+        "UPDATE users SET role = 'superuser' WHERE id = :t",
+        "UPDATE users SET teacher_id = NULL WHERE id = :t",
+    ):
+        with pytest.raises(DBAPIError, match="permission denied"):
+            async with connection.begin_nested():
+                await connection.execute(text(statement), {"t": teacher.id})
+    async with connection.begin_nested():
+        changed = await connection.execute(
+            text("UPDATE users SET name = 'Renamed' WHERE id = :t"), {"t": teacher.id}
+        )
+    assert changed.rowcount == 1

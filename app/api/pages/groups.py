@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.api.deps import SessionDep, TeacherActor
+from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.templating import redirect_with_flash, render
 from app.core.errors import InvalidInput
 from app.core.i18n import gettext_for
@@ -58,7 +58,7 @@ async def create_group_submit(
 
 @router.get("/{group_id}", response_class=HTMLResponse)
 async def group_page(
-    request: Request, group_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, group_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """One group: rename it, add or remove students, delete it."""
     group = await group_service.get_group(session, actor, group_id)
@@ -69,7 +69,7 @@ async def group_page(
 @router.post("/{group_id}/rename")
 async def rename_group_submit(
     request: Request,
-    group_id: int,
+    group_id: IdPath,
     actor: TeacherActor,
     session: SessionDep,
     name: Annotated[str, Form(max_length=200)] = "",
@@ -86,7 +86,7 @@ async def rename_group_submit(
 
 @router.post("/{group_id}/members")
 async def add_members_submit(
-    request: Request, group_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, group_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Add the ticked students (they get the group's open assignments)."""
     form = await request.form()
@@ -105,7 +105,7 @@ async def add_members_submit(
 
 @router.post("/{group_id}/members/{student_id}/remove")
 async def remove_member_submit(
-    request: Request, group_id: int, student_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, group_id: IdPath, student_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Take a student out of the group (their work stays)."""
     await group_service.remove_member(session, actor, group_id, student_id)
@@ -114,7 +114,7 @@ async def remove_member_submit(
 
 @router.post("/{group_id}/delete")
 async def delete_group_submit(
-    request: Request, group_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, group_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Delete the group; students keep their assignments."""
     await group_service.delete_group(session, actor, group_id)

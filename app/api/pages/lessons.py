@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.api.deps import SessionDep, TeacherActor
+from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
 from app.api.pages.block_forms import block_to_form, default_form, form_to_block
 from app.api.pages.forms import read_form
 from app.api.templating import form_errors, redirect_with_flash, render
@@ -63,7 +63,7 @@ async def lesson_library_page(
     actor: TeacherActor,
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    folder_id: Annotated[int | None, Query(gt=0)] = None,
+    folder_id: IdQuery = None,
     status: Annotated[str | None, Query(pattern="^(draft|published|archived)$")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
@@ -115,7 +115,7 @@ async def create_folder_submit(
 
 @router.post("/folders/{folder_id}/delete")
 async def delete_folder_submit(
-    request: Request, folder_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, folder_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Delete an empty folder."""
     try:
@@ -167,7 +167,7 @@ async def _builder(
     request: Request,
     actor: TeacherActor,
     session: SessionDep,
-    lesson_id: int,
+    lesson_id: IdPath,
     *,
     adding: str | None = None,
     editing: dict[str, Any] | None = None,
@@ -198,7 +198,7 @@ async def _builder(
 @router.get("/lessons/{lesson_id}/edit", response_class=HTMLResponse)
 async def lesson_builder_page(
     request: Request,
-    lesson_id: int,
+    lesson_id: IdPath,
     actor: TeacherActor,
     session: SessionDep,
     add: Annotated[str | None, Query(max_length=30)] = None,
@@ -209,7 +209,7 @@ async def lesson_builder_page(
 
 @router.post("/lessons/{lesson_id}/settings", response_class=HTMLResponse)
 async def lesson_settings_submit(
-    request: Request, lesson_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Save the lesson's title, tags, status and settings."""
     values = await read_form(request)
@@ -248,7 +248,7 @@ async def _save_block(
     request: Request,
     actor: TeacherActor,
     session: SessionDep,
-    lesson_id: int,
+    lesson_id: IdPath,
     block_id: str | None,
 ) -> Response:
     values = await read_form(request)
@@ -287,7 +287,7 @@ async def _save_block(
 
 @router.post("/lessons/{lesson_id}/blocks", response_class=HTMLResponse)
 async def add_block_submit(
-    request: Request, lesson_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Add a block at the end of the lesson."""
     return await _save_block(request, actor, session, lesson_id, None)
@@ -295,7 +295,7 @@ async def add_block_submit(
 
 @router.post("/lessons/{lesson_id}/blocks/{block_id}", response_class=HTMLResponse)
 async def save_block_submit(
-    request: Request, lesson_id: int, block_id: str, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, block_id: str, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Save one edited block."""
     return await _save_block(request, actor, session, lesson_id, block_id)
@@ -304,7 +304,7 @@ async def save_block_submit(
 @router.post("/lessons/{lesson_id}/blocks/{block_id}/move")
 async def move_block_submit(
     request: Request,
-    lesson_id: int,
+    lesson_id: IdPath,
     block_id: str,
     actor: TeacherActor,
     session: SessionDep,
@@ -319,7 +319,7 @@ async def move_block_submit(
 
 @router.post("/lessons/{lesson_id}/blocks/{block_id}/delete")
 async def delete_block_submit(
-    request: Request, lesson_id: int, block_id: str, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, block_id: str, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Delete a block."""
     await builder.remove_block(session, actor, lesson_id, block_id)
@@ -328,7 +328,7 @@ async def delete_block_submit(
 
 @router.post("/lessons/{lesson_id}/duplicate")
 async def duplicate_lesson_submit(
-    request: Request, lesson_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Copy the lesson as a new draft and open the copy."""
     source = await lesson_service.get_lesson(session, actor, lesson_id)
@@ -339,7 +339,7 @@ async def duplicate_lesson_submit(
 
 @router.post("/lessons/{lesson_id}/delete")
 async def delete_lesson_submit(
-    request: Request, lesson_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Delete the lesson (archived instead if it was assigned)."""
     await lesson_service.delete_lesson(session, actor, lesson_id)
@@ -350,7 +350,7 @@ async def delete_lesson_submit(
 
 
 async def _assign_context(
-    session: SessionDep, actor: TeacherActor, lesson_id: int
+    session: SessionDep, actor: TeacherActor, lesson_id: IdPath
 ) -> dict[str, Any]:
     lesson = await lesson_service.get_lesson(session, actor, lesson_id)
     students, _ = await student_service.list_students(
@@ -365,7 +365,7 @@ async def _assign_context(
 
 @router.get("/lessons/{lesson_id}/assign", response_class=HTMLResponse)
 async def assign_page(
-    request: Request, lesson_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Pick students and groups and a due date; below, who has the lesson and their progress."""
     context = await _assign_context(session, actor, lesson_id)
@@ -384,7 +384,7 @@ def _due_at(value: str, timezone: str) -> datetime | None:
 
 @router.post("/lessons/{lesson_id}/assign", response_class=HTMLResponse)
 async def assign_submit(
-    request: Request, lesson_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Assign the lesson to the chosen students and groups."""
     form = await request.form()
