@@ -21,7 +21,7 @@ def _language(request: Request) -> str:
 
 async def handle_app_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, AppError)
-    message = gettext_for(_language(request), error.message)
+    message = error.text(_language(request))
     if is_api_path(request.url.path):
         body: dict[str, object] = {"detail": message, "code": error.code}
         if error.field:

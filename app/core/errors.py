@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.i18n import gettext_for
+
 
 class AppError(Exception):
     status_code = 500
     code = "error"
 
     def __init__(self, message: str, *, field: str | None = None, **context: Any) -> None:
-        super().__init__(message)
+        """`message` is an English msgid with `{placeholders}` filled from `context` after
+        translation, so the catalog holds one entry, not one per value."""
+        super().__init__(message.format(**context) if context else message)
         self.message = message
         self.field = field
         self.context = context
+
+    def text(self, language: str) -> str:
+        """The message in the person's language."""
+        translated = gettext_for(language, self.message)
+        return translated.format(**self.context) if self.context else translated
 
 
 class NotAuthenticated(AppError):

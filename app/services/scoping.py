@@ -47,5 +47,5 @@ async def student_profile_id(session: AsyncSession, actor: Actor) -> int:
         )
     )
     if found is None:
-        raise NotFound("Student not found")
+        raise NotFound(N_("Student not found"))
     return int(found)

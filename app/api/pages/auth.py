@@ -16,7 +16,7 @@ from app.core.cookies import (
     session_cookie_headers,
 )
 from app.core.errors import NotAuthenticated
-from app.core.i18n import gettext_for, normalize_language
+from app.core.i18n import normalize_language
 from app.services import accounts
 from app.services.auth import sessions as session_service
 
@@ -75,7 +75,7 @@ async def login_submit(
             {
                 "next": safe_next(next_url, ""),
                 "email": email,
-                "error": gettext_for(language, error.message),
+                "error": error.text(language),
             },
             status_code=401,
         )

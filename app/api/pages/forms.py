@@ -12,7 +12,6 @@ from pydantic import BaseModel, ValidationError
 from app.api.templating import form_errors, redirect_with_flash, render
 from app.core.cookies import CSRF_FORM_FIELD
 from app.core.errors import Conflict
-from app.core.i18n import gettext_for
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,7 +76,7 @@ async def submit_person_form(
         try:
             message = await save(data)
         except Conflict as error:
-            errors = {error.field or "__all__": gettext_for(language, error.message)}
+            errors = {error.field or "__all__": error.text(language)}
             status_code = 409
         else:
             return redirect_with_flash(request, success_url, message)

@@ -171,10 +171,10 @@ async def grade_submit(
             async with session.begin_nested():
                 await assignment_service.grade(session, actor, assignment_id, data)
         except InvalidInput as error:
-            errors = {_error_field(error.field): gettext_for(language, error.message)}
+            errors = {_error_field(error.field): error.text(language)}
         except Conflict as error:
             return redirect_with_flash(
-                request, _review_url(assignment_id), _t(request, error.message)
+                request, _review_url(assignment_id), error.text(request.state.language)
             )
         else:
             return redirect_with_flash(

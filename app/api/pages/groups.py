@@ -52,7 +52,7 @@ async def create_group_submit(
     except (ValidationError, ValueError):
         return redirect_with_flash(request, "/groups", _t(request, "Give the group a name"))
     except InvalidInput as error:
-        return redirect_with_flash(request, "/groups", _t(request, error.message))
+        return redirect_with_flash(request, "/groups", error.text(request.state.language))
     return redirect_with_flash(request, f"/groups/{group.id}", _t(request, "Group created"))
 
 
@@ -99,7 +99,9 @@ async def add_members_submit(
     try:
         await group_service.add_members(session, actor, group_id, student_ids)
     except InvalidInput as error:
-        return redirect_with_flash(request, f"/groups/{group_id}", _t(request, error.message))
+        return redirect_with_flash(
+            request, f"/groups/{group_id}", error.text(request.state.language)
+        )
     return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Students added"))
 
 

@@ -109,7 +109,7 @@ async def create_folder_submit(
     except (ValidationError, ValueError):
         return redirect_with_flash(request, "/lessons", _t(request, "Give the folder a name"))
     except InvalidInput as error:
-        return redirect_with_flash(request, "/lessons", _t(request, error.message))
+        return redirect_with_flash(request, "/lessons", error.text(request.state.language))
     return redirect_with_flash(request, "/lessons", _t(request, "Folder created"))
 
 
@@ -121,7 +121,7 @@ async def delete_folder_submit(
     try:
         await folder_service.delete_folder(session, actor, folder_id)
     except Conflict as error:
-        return redirect_with_flash(request, "/lessons", _t(request, error.message))
+        return redirect_with_flash(request, "/lessons", error.text(request.state.language))
     return redirect_with_flash(request, "/lessons", _t(request, "Folder deleted"))
 
 
@@ -149,7 +149,7 @@ async def new_lesson_submit(request: Request, actor: TeacherActor, session: Sess
     except ValidationError as error:
         errors = form_errors(error, request.state.language)
     except InvalidInput as error:
-        errors = {error.field or "__all__": _t(request, error.message)}
+        errors = {error.field or "__all__": error.text(request.state.language)}
     else:
         return redirect_with_flash(
             request, f"/lessons/{lesson.id}/edit", _t(request, "Lesson created: now add blocks")
@@ -226,7 +226,7 @@ async def lesson_settings_submit(
         return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", text)
     except InvalidInput as error:
         return redirect_with_flash(
-            request, f"/lessons/{lesson_id}/edit", _t(request, error.message)
+            request, f"/lessons/{lesson_id}/edit", error.text(request.state.language)
         )
     return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", _t(request, "Changes saved"))
 
@@ -400,7 +400,7 @@ async def assign_submit(
     except (ValueError, ValidationError):
         errors = {"__all__": _t(request, "Choose students or groups from the list")}
     except InvalidInput as error:
-        errors = {error.field or "__all__": _t(request, error.message)}
+        errors = {error.field or "__all__": error.text(request.state.language)}
     else:
         message = _t(request, "Assigned: {created} new, {already} already had it").format(
             created=result.created, already=result.already_assigned

@@ -237,7 +237,7 @@ async def save_progress_submit(
         )
         await assignment_service.save_progress(session, actor, assignment_id, data)
     except (Conflict, InvalidInput) as error:
-        message = _t(request, error.message)
+        message = error.text(request.state.language)
         if by_script:
             return PlainTextResponse(message, status_code=error.status_code)
         return redirect_with_flash(request, _url(assignment_id), message)
@@ -266,7 +266,7 @@ async def submit_assignment_submit(
         )
         result = await assignment_service.submit(session, actor, assignment_id, data)
     except (Conflict, InvalidInput) as error:
-        return redirect_with_flash(request, _url(assignment_id), _t(request, error.message))
+        return redirect_with_flash(request, _url(assignment_id), error.text(request.state.language))
     except ValidationError:
         return redirect_with_flash(request, _url(assignment_id), _t(request, NOT_SAVED))
     message = (
@@ -285,5 +285,5 @@ async def start_new_attempt_submit(
     try:
         await assignment_service.start_new_attempt(session, actor, assignment_id)
     except Conflict as error:
-        return redirect_with_flash(request, _url(assignment_id), _t(request, error.message))
+        return redirect_with_flash(request, _url(assignment_id), error.text(request.state.language))
     return redirect_with_flash(request, _url(assignment_id), _t(request, NEW_ATTEMPT))

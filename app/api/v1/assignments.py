@@ -16,6 +16,7 @@ from app.api.deps import (
     TeacherActor,
 )
 from app.core.errors import Forbidden
+from app.core.i18n import N_
 from app.models.users import Role
 from app.schemas.common import Page
 from app.schemas.lms import (
@@ -77,7 +78,7 @@ async def get_assignment(
         return await assignment_service.get_for_student(session, actor, assignment_id)
     if actor.role is Role.TEACHER:
         return await assignment_service.get_for_teacher(session, actor, assignment_id)
-    raise Forbidden("Your role cannot do this")
+    raise Forbidden(N_("Your role cannot do this"))
 
 
 @router.put("/{assignment_id}/progress", response_model=AssignmentStudentView)

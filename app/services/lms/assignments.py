@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.i18n import N_
 from app.models.lms import (
     AssignmentAttempt,
     AssignmentStatus,
@@ -89,14 +90,14 @@ async def assign(session: AsyncSession, actor: Actor, data: AssignRequest) -> As
     require_role(actor, Role.TEACHER)
     teacher_id = tenant_id(actor)
     if not data.student_ids and not data.group_ids:
-        raise InvalidInput("Choose at least one student or group", field="student_ids")
+        raise InvalidInput(N_("Choose at least one student or group"), field="student_ids")
     lesson = await get_owned_lesson(session, actor, data.lesson_id)
     if lesson.status == LessonStatus.ARCHIVED.value:
-        raise InvalidInput("This lesson is archived", field="lesson_id")
+        raise InvalidInput(N_("This lesson is archived"), field="lesson_id")
     await check_students(session, teacher_id, data.student_ids)
     await check_groups(session, teacher_id, data.group_ids)
     if data.due_at is not None and data.due_at.tzinfo is None:
-        raise InvalidInput("Give the due date with a time zone", field="due_at")
+        raise InvalidInput(N_("Give the due date with a time zone"), field="due_at")
     rows = await session.execute(
         _ASSIGN,
         {
@@ -255,7 +256,7 @@ async def _load(
         stmt = stmt.with_for_update(of=LessonAssignment)
     row = (await session.execute(stmt)).first()
     if row is None:
-        raise NotFound("Assignment not found")
+        raise NotFound(N_("Assignment not found"))
     return row, row[0]
 
 
@@ -286,7 +287,7 @@ async def _lesson_settings(session: AsyncSession, assignment: LessonAssignment) 
         )
     )
     if lesson is None:
-        raise NotFound("Lesson not found")
+        raise NotFound(N_("Lesson not found"))
     return lesson
 
 
@@ -393,11 +394,11 @@ async def save_progress(
     require_role(actor, Role.STUDENT)
     row, assignment = await _load(session, actor, assignment_id, for_update=True)
     if assignment.status not in OPEN:
-        raise Conflict("This attempt is already submitted")
+        raise Conflict(N_("This attempt is already submitted"))
     lesson = await _lesson_settings(session, assignment)
     now = _now()
     if _time_is_up(assignment, lesson, now):
-        raise Conflict("Time is up: submit what you have saved")
+        raise Conflict(N_("Time is up: submit what you have saved"))
     blocks = await _blocks(session, assignment)
     if data.answers:
         assignment.answers = {
@@ -453,7 +454,7 @@ async def submit(
     row, assignment = await _load(session, actor, assignment_id, for_update=True)
     current = _current_attempt_no(assignment)
     if data.attempt_no is not None and data.attempt_no > current:
-        raise Conflict("There is no such attempt")
+        raise Conflict(N_("There is no such attempt"))
     already_submitted = (
         data.attempt_no is not None and data.attempt_no <= assignment.attempts_used
     ) or (data.attempt_no is None and assignment.status in DONE)
@@ -516,11 +517,15 @@ async def start_new_attempt(
     row, assignment = await _load(session, actor, assignment_id, for_update=True)
     if assignment.status in OPEN:
         return await _student_view(session, row, assignment)
+    # The teacher grades the latest attempt: starting another would leave this one's essays
+    # ungradable.
+    if assignment.status == AssignmentStatus.SUBMITTED.value:
+        raise Conflict(N_("Your last attempt is waiting for the teacher's grade"))
     lesson = await _lesson_settings(session, assignment)
     if lesson.attempt_limit is not None and assignment.attempts_used >= lesson.attempt_limit:
-        raise Conflict("No attempts left")
+        raise Conflict(N_("No attempts left"))
     if lesson.status == LessonStatus.ARCHIVED.value:
-        raise Conflict("This lesson is archived")
+        raise Conflict(N_("This lesson is archived"))
     now = _now()
     assignment.lesson_version = lesson.version
     assignment.max_score = lesson.max_score
@@ -551,7 +556,7 @@ async def grade(
     require_role(actor, Role.TEACHER)
     _, assignment = await _load(session, actor, assignment_id, for_update=True)
     if assignment.status not in DONE:
-        raise Conflict("Nothing to grade yet: the student has not submitted")
+        raise Conflict(N_("Nothing to grade yet: the student has not submitted"))
     attempt = await session.scalar(
         select(AssignmentAttempt)
         .where(
@@ -562,7 +567,7 @@ async def grade(
         .with_for_update()
     )
     if attempt is None:
-        raise NotFound("Assignment not found")
+        raise NotFound(N_("Assignment not found"))
     results = [dict(item) for item in attempt.results]
     by_block = {item["block_id"]: item for item in results}
     now = _now()
@@ -571,10 +576,12 @@ async def grade(
     for block_id, points in data.scores.items():
         item = by_block.get(block_id)
         if item is None:
-            raise InvalidInput("No such question in this lesson", field=f"scores.{block_id}")
+            raise InvalidInput(N_("No such question in this lesson"), field=f"scores.{block_id}")
         max_points = Decimal(item["max_points"])
         if points > max_points:
-            raise InvalidInput(f"At most {max_points} points", field=f"scores.{block_id}")
+            raise InvalidInput(
+                N_("At most {max} points"), field=f"scores.{block_id}", max=max_points
+            )
         points = points.quantize(CENT)
         old = Decimal(item["points"])
         if old == points and item["outcome"] != "pending":

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound
+from app.core.i18n import N_
 from app.schemas.blocks import content_adapter
 from app.schemas.lms import LessonRead, LessonUpdate
 from app.services.lms import lessons as lesson_service
@@ -33,7 +34,7 @@ def _index(content: list[dict[str, Any]], block_id: str) -> int:
     for index, block in enumerate(content):
         if block.get("id") == block_id:
             return index
-    raise NotFound("Block not found")
+    raise NotFound(N_("Block not found"))
 
 
 async def add_block(

@@ -8,6 +8,7 @@ from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.i18n import N_
 from app.models.lms import Folder, Lesson
 from app.models.users import Role
 from app.schemas.lms import FolderCreate, FolderRead, FolderUpdate
@@ -27,7 +28,7 @@ async def _get(session: AsyncSession, teacher_id: int, folder_id: int) -> Folder
         )
     ).one_or_none()
     if folder is None:
-        raise NotFound("Folder not found")
+        raise NotFound(N_("Folder not found"))
     return folder
 
 
@@ -39,15 +40,15 @@ async def _check_parent(
     current = parent_id
     while current is not None:
         if current == moving:
-            raise InvalidInput("A folder cannot be moved inside itself", field="parent_id")
+            raise InvalidInput(N_("A folder cannot be moved inside itself"), field="parent_id")
         try:
             folder = await _get(session, teacher_id, current)
         except NotFound:
-            raise InvalidInput("Folder not found", field="parent_id") from None
+            raise InvalidInput(N_("Folder not found"), field="parent_id") from None
         current = folder.parent_id
         depth += 1
         if depth > MAX_DEPTH:
-            raise InvalidInput("Folders nest at most 10 deep", field="parent_id")
+            raise InvalidInput(N_("Folders nest at most 10 deep"), field="parent_id")
 
 
 async def list_folders(session: AsyncSession, actor: Actor) -> list[FolderRead]:
@@ -102,6 +103,6 @@ async def delete_folder(session: AsyncSession, actor: Actor, folder_id: int) -> 
         )
     )
     if has_children or has_lessons:
-        raise Conflict("The folder is not empty")
+        raise Conflict(N_("The folder is not empty"))
     await session.delete(folder)
     await session.flush()

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.errors import InvalidInput, NotFound
+from app.core.i18n import N_
 from app.models.lms import LessonAssignment, StudentGroup, StudentGroupMember
 from app.models.users import Role, Student
 from app.schemas.lms import GroupCreate, GroupRead, GroupUpdate
@@ -28,7 +29,7 @@ async def check_students(session: AsyncSession, teacher_id: int, student_ids: li
     unknown = sorted(set(student_ids) - set(rows.all()))
     if unknown:
         raise InvalidInput(
-            "Unknown students: {ids}".format(ids=", ".join(map(str, unknown))), field="student_ids"
+            N_("Unknown students: {ids}"), field="student_ids", ids=", ".join(map(str, unknown))
         )
 
 
@@ -44,7 +45,7 @@ async def check_groups(session: AsyncSession, teacher_id: int, group_ids: list[i
     unknown = sorted(set(group_ids) - set(rows.all()))
     if unknown:
         raise InvalidInput(
-            "Unknown groups: {ids}".format(ids=", ".join(map(str, unknown))), field="group_ids"
+            N_("Unknown groups: {ids}"), field="group_ids", ids=", ".join(map(str, unknown))
         )
 
 
@@ -69,7 +70,7 @@ async def _get(session: AsyncSession, teacher_id: int, group_id: int) -> Student
         )
     ).one_or_none()
     if group is None:
-        raise NotFound("Group not found")
+        raise NotFound(N_("Group not found"))
     return group
 
 
@@ -220,5 +221,5 @@ async def remove_member(
         )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound("Student not found")
+        raise NotFound(N_("Student not found"))
     return await _read(session, group)

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.errors import InvalidInput, NotFound
+from app.core.i18n import N_
 from app.models.lms import Folder, Lesson, LessonAssignment, LessonStatus, LessonVersion, Media
 from app.models.users import Role
 from app.schemas.blocks import Block, MediaBlock, content_adapter, is_question, max_score
@@ -69,7 +70,7 @@ async def _check_folder(session: AsyncSession, teacher_id: int, folder_id: int |
         )
     )
     if found is None:
-        raise InvalidInput("Folder not found", field="folder_id")
+        raise InvalidInput(N_("Folder not found"), field="folder_id")
 
 
 async def _check_media(session: AsyncSession, teacher_id: int, blocks: list[Block]) -> None:
@@ -89,7 +90,7 @@ async def _check_media(session: AsyncSession, teacher_id: int, blocks: list[Bloc
     found = set(rows.all())
     for index, media_id in wanted.items():
         if media_id not in found:
-            raise InvalidInput("File not found", field=f"content.{index}.media_id")
+            raise InvalidInput(N_("File not found"), field=f"content.{index}.media_id")
 
 
 def _content_json(blocks: list[Block]) -> list[dict[str, Any]]:
@@ -150,7 +151,7 @@ async def get_owned_lesson(
         stmt = stmt.with_for_update()
     lesson = (await session.scalars(stmt)).one_or_none()
     if lesson is None:
-        raise NotFound("Lesson not found")
+        raise NotFound(N_("Lesson not found"))
     return lesson
 
 
@@ -288,7 +289,7 @@ async def get_version(
         )
     ).one_or_none()
     if found is None:
-        raise NotFound("Lesson not found")
+        raise NotFound(N_("Lesson not found"))
     return found
 
 
