@@ -39,6 +39,11 @@ def _serializer(request: Request) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.settings.effective_secret_key(), salt="flash")
 
 
+def tr(request: Request, message: str) -> str:
+    """`message` in the language of this request (page modules' flash and form messages)."""
+    return translations(getattr(request.state, "language", "ru")).gettext(message)
+
+
 def redirect_with_flash(request: Request, url: str, message: str) -> RedirectResponse:
     """POST → 303 → GET, carrying a one-time message in a signed cookie."""
     response = RedirectResponse(url, status_code=303)

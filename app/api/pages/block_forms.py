@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.schemas.blocks import GAP_MARKER, Block
+from app.schemas.blocks import GAP_MARKER, Block, new_block_id
 
 CORRECT_MARK = "*"
 _INLINE_GAP = re.compile(r"\[\[([^\[\]]+)\]\]")
@@ -85,9 +85,10 @@ def form_to_block(block_type: str, block_id: str, form: dict[str, str]) -> dict[
         block["pairs"] = pairs
         block["scoring"] = form.get("scoring", "partial")
     elif block_type == "ordering":
+        # Random ids: students get the items shuffled but under these ids, so ids numbered in
+        # the correct order would give the answer away.
         block["items"] = [
-            {"id": f"i{number}", "text": line}
-            for number, line in enumerate(_lines(form.get("items")), start=1)
+            {"id": new_block_id(), "text": line} for line in _lines(form.get("items"))
         ]
         block["scoring"] = form.get("scoring", "partial")
     elif block_type == "fill_blanks":

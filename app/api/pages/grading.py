@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.api.deps import SessionDep, TeacherActor
+from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
 from app.api.pages.forms import read_form
 from app.api.pages.player import gap_pieces, zone_of
-from app.api.templating import form_errors, redirect_with_flash, render
+from app.api.templating import form_errors, redirect_with_flash, render, tr
 from app.core.errors import Conflict, InvalidInput
 from app.core.i18n import N_, gettext_for
 from app.schemas.lms import AssignmentTeacherView, GradeRequest
@@ -27,10 +27,6 @@ RECENT_SIZE = 20
 CENT = Decimal("0.01")
 GRADE_SAVED = N_("Grade saved")
 BAD_POINTS = N_("Enter a number from 0 to {max}")
-
-
-def _t(request: Request, message: str) -> str:
-    return gettext_for(request.state.language, message)
 
 
 def _review_url(assignment_id: int) -> str:
@@ -120,8 +116,8 @@ async def grading_list_page(
     request: Request,
     actor: TeacherActor,
     session: SessionDep,
-    student_id: Annotated[int | None, Query(gt=0)] = None,
-    lesson_id: Annotated[int | None, Query(gt=0)] = None,
+    student_id: IdQuery = None,
+    lesson_id: IdQuery = None,
 ) -> Response:
     """Submissions waiting for a grade (oldest questions first to mind), then recently graded."""
     filters = {"student_id": student_id, "lesson_id": lesson_id}
@@ -149,7 +145,7 @@ async def grading_list_page(
 
 @router.get("/assignments/{assignment_id}/review", response_class=HTMLResponse)
 async def review_page(
-    request: Request, assignment_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, assignment_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """One submission: the student's answers, the automatic points, a grade per question."""
     view = await assignment_service.get_for_teacher(session, actor, assignment_id)
@@ -158,7 +154,7 @@ async def review_page(
 
 @router.post("/assignments/{assignment_id}/grade", response_class=HTMLResponse)
 async def grade_submit(
-    request: Request, assignment_id: int, actor: TeacherActor, session: SessionDep
+    request: Request, assignment_id: IdPath, actor: TeacherActor, session: SessionDep
 ) -> Response:
     """Save the points, the feedback and whether the student sees the correct answers."""
     view = await assignment_service.get_for_teacher(session, actor, assignment_id)
@@ -178,7 +174,7 @@ async def grade_submit(
             )
         else:
             return redirect_with_flash(
-                request, _review_url(assignment_id), _t(request, GRADE_SAVED)
+                request, _review_url(assignment_id), tr(request, GRADE_SAVED)
             )
     return await _review(
         request, session, actor, view, values=values, errors=errors, status_code=422

@@ -9,19 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.api.deps import IdPath, SessionDep, TeacherActor
-from app.api.templating import redirect_with_flash, render
+from app.api.templating import redirect_with_flash, render, tr
 from app.core.errors import InvalidInput
-from app.core.i18n import gettext_for
 from app.schemas.lms import GroupCreate, GroupUpdate
 from app.services import students as student_service
 from app.services.lms import groups as group_service
 
 router = APIRouter(prefix="/groups")
 ALL_STUDENTS = 500
-
-
-def _t(request: Request, message: str) -> str:
-    return gettext_for(request.state.language, message)
 
 
 async def _student_names(session: SessionDep, actor: TeacherActor) -> dict[int, str]:
@@ -50,10 +45,10 @@ async def create_group_submit(
         )
         group = await group_service.create_group(session, actor, data)
     except (ValidationError, ValueError):
-        return redirect_with_flash(request, "/groups", _t(request, "Give the group a name"))
+        return redirect_with_flash(request, "/groups", tr(request, "Give the group a name"))
     except InvalidInput as error:
         return redirect_with_flash(request, "/groups", error.text(request.state.language))
-    return redirect_with_flash(request, f"/groups/{group.id}", _t(request, "Group created"))
+    return redirect_with_flash(request, f"/groups/{group.id}", tr(request, "Group created"))
 
 
 @router.get("/{group_id}", response_class=HTMLResponse)
@@ -79,9 +74,9 @@ async def rename_group_submit(
         await group_service.rename_group(session, actor, group_id, GroupUpdate(name=name))
     except ValidationError:
         return redirect_with_flash(
-            request, f"/groups/{group_id}", _t(request, "Give the group a name")
+            request, f"/groups/{group_id}", tr(request, "Give the group a name")
         )
-    return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Changes saved"))
+    return redirect_with_flash(request, f"/groups/{group_id}", tr(request, "Changes saved"))
 
 
 @router.post("/{group_id}/members")
@@ -95,14 +90,14 @@ async def add_members_submit(
     except ValueError:
         student_ids = []
     if not student_ids:
-        return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Choose students"))
+        return redirect_with_flash(request, f"/groups/{group_id}", tr(request, "Choose students"))
     try:
         await group_service.add_members(session, actor, group_id, student_ids)
     except InvalidInput as error:
         return redirect_with_flash(
             request, f"/groups/{group_id}", error.text(request.state.language)
         )
-    return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Students added"))
+    return redirect_with_flash(request, f"/groups/{group_id}", tr(request, "Students added"))
 
 
 @router.post("/{group_id}/members/{student_id}/remove")
@@ -111,7 +106,7 @@ async def remove_member_submit(
 ) -> Response:
     """Take a student out of the group (their work stays)."""
     await group_service.remove_member(session, actor, group_id, student_id)
-    return redirect_with_flash(request, f"/groups/{group_id}", _t(request, "Student removed"))
+    return redirect_with_flash(request, f"/groups/{group_id}", tr(request, "Student removed"))
 
 
 @router.post("/{group_id}/delete")
@@ -120,4 +115,4 @@ async def delete_group_submit(
 ) -> Response:
     """Delete the group; students keep their assignments."""
     await group_service.delete_group(session, actor, group_id)
-    return redirect_with_flash(request, "/groups", _t(request, "Group deleted"))
+    return redirect_with_flash(request, "/groups", tr(request, "Group deleted"))

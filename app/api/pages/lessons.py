@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
 from app.api.pages.block_forms import block_to_form, default_form, form_to_block
 from app.api.pages.forms import read_form
-from app.api.templating import form_errors, redirect_with_flash, render
+from app.api.templating import form_errors, redirect_with_flash, render, tr
 from app.core.errors import Conflict, InvalidInput
-from app.core.i18n import N_, gettext_for
+from app.core.i18n import N_
 from app.schemas.blocks import BLOCK_TYPES, new_block_id
 from app.schemas.common import Pagination
 from app.schemas.lms import AssignRequest, FolderCreate, LessonCreate, LessonUpdate
@@ -40,10 +40,6 @@ FORM_FIELDS = (
     "attempt_limit",
     "time_limit_minutes",
 )
-
-
-def _t(request: Request, message: str) -> str:
-    return gettext_for(request.state.language, message)
 
 
 def _lesson_form_data(values: dict[str, str]) -> dict[str, Any]:
@@ -107,10 +103,10 @@ async def create_folder_submit(
         data = FolderCreate(name=name, parent_id=int(parent_id) if parent_id else None)
         await folder_service.create_folder(session, actor, data)
     except (ValidationError, ValueError):
-        return redirect_with_flash(request, "/lessons", _t(request, "Give the folder a name"))
+        return redirect_with_flash(request, "/lessons", tr(request, "Give the folder a name"))
     except InvalidInput as error:
         return redirect_with_flash(request, "/lessons", error.text(request.state.language))
-    return redirect_with_flash(request, "/lessons", _t(request, "Folder created"))
+    return redirect_with_flash(request, "/lessons", tr(request, "Folder created"))
 
 
 @router.post("/folders/{folder_id}/delete")
@@ -122,7 +118,7 @@ async def delete_folder_submit(
         await folder_service.delete_folder(session, actor, folder_id)
     except Conflict as error:
         return redirect_with_flash(request, "/lessons", error.text(request.state.language))
-    return redirect_with_flash(request, "/lessons", _t(request, "Folder deleted"))
+    return redirect_with_flash(request, "/lessons", tr(request, "Folder deleted"))
 
 
 # --- creating and editing
@@ -152,7 +148,7 @@ async def new_lesson_submit(request: Request, actor: TeacherActor, session: Sess
         errors = {error.field or "__all__": error.text(request.state.language)}
     else:
         return redirect_with_flash(
-            request, f"/lessons/{lesson.id}/edit", _t(request, "Lesson created: now add blocks")
+            request, f"/lessons/{lesson.id}/edit", tr(request, "Lesson created: now add blocks")
         )
     folders = await folder_service.list_folders(session, actor)
     return render(
@@ -222,13 +218,13 @@ async def lesson_settings_submit(
         )
     except ValidationError as error:
         messages = form_errors(error, request.state.language)
-        text = "; ".join(f"{_t(request, field)}: {msg}" for field, msg in messages.items())
+        text = "; ".join(f"{tr(request, field)}: {msg}" for field, msg in messages.items())
         return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", text)
     except InvalidInput as error:
         return redirect_with_flash(
             request, f"/lessons/{lesson_id}/edit", error.text(request.state.language)
         )
-    return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", _t(request, "Changes saved"))
+    return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", tr(request, "Changes saved"))
 
 
 def _block_errors(request: Request, error: ValidationError, index: int) -> list[str]:
@@ -239,7 +235,7 @@ def _block_errors(request: Request, error: ValidationError, index: int) -> list[
         if location and location[0] == index:
             location = location[2:]  # drop the index and the block type tag
         where = ".".join(str(part) for part in location)
-        message = _t(request, str(item["msg"]))
+        message = tr(request, str(item["msg"]))
         messages.append(f"{where}: {message}" if where else message)
     return messages
 
@@ -281,7 +277,7 @@ async def _save_block(
             status_code=422,
         )
     return redirect_with_flash(
-        request, f"/lessons/{lesson_id}/edit#block-{new_id}", _t(request, "Block saved")
+        request, f"/lessons/{lesson_id}/edit#block-{new_id}", tr(request, "Block saved")
     )
 
 
@@ -313,7 +309,7 @@ async def move_block_submit(
     """Move a block up or down."""
     await builder.move_block(session, actor, lesson_id, block_id, direction)
     return redirect_with_flash(
-        request, f"/lessons/{lesson_id}/edit#block-{block_id}", _t(request, "Block moved")
+        request, f"/lessons/{lesson_id}/edit#block-{block_id}", tr(request, "Block moved")
     )
 
 
@@ -323,7 +319,7 @@ async def delete_block_submit(
 ) -> Response:
     """Delete a block."""
     await builder.remove_block(session, actor, lesson_id, block_id)
-    return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", _t(request, "Block deleted"))
+    return redirect_with_flash(request, f"/lessons/{lesson_id}/edit", tr(request, "Block deleted"))
 
 
 @router.post("/lessons/{lesson_id}/duplicate")
@@ -332,9 +328,9 @@ async def duplicate_lesson_submit(
 ) -> Response:
     """Copy the lesson as a new draft and open the copy."""
     source = await lesson_service.get_lesson(session, actor, lesson_id)
-    title = _t(request, "{title} (copy)").format(title=source.title)
+    title = tr(request, "{title} (copy)").format(title=source.title)
     copy = await lesson_service.duplicate_lesson(session, actor, lesson_id, title=title[:200])
-    return redirect_with_flash(request, f"/lessons/{copy.id}/edit", _t(request, "Lesson copied"))
+    return redirect_with_flash(request, f"/lessons/{copy.id}/edit", tr(request, "Lesson copied"))
 
 
 @router.post("/lessons/{lesson_id}/delete")
@@ -343,7 +339,7 @@ async def delete_lesson_submit(
 ) -> Response:
     """Delete the lesson (archived instead if it was assigned)."""
     await lesson_service.delete_lesson(session, actor, lesson_id)
-    return redirect_with_flash(request, "/lessons", _t(request, "Lesson deleted or archived"))
+    return redirect_with_flash(request, "/lessons", tr(request, "Lesson deleted or archived"))
 
 
 # --- assigning
@@ -398,11 +394,11 @@ async def assign_submit(
         )
         result = await assignment_service.assign(session, actor, data)
     except (ValueError, ValidationError):
-        errors = {"__all__": _t(request, "Choose students or groups from the list")}
+        errors = {"__all__": tr(request, "Choose students or groups from the list")}
     except InvalidInput as error:
         errors = {error.field or "__all__": error.text(request.state.language)}
     else:
-        message = _t(request, "Assigned: {created} new, {already} already had it").format(
+        message = tr(request, "Assigned: {created} new, {already} already had it").format(
             created=result.created, already=result.already_assigned
         )
         return redirect_with_flash(request, f"/lessons/{lesson_id}/assign", message)

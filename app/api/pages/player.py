@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from app.api.deps import SessionDep, StudentActor
-from app.api.templating import redirect_with_flash, render
+from app.api.deps import IdPath, SessionDep, StudentActor
+from app.api.templating import redirect_with_flash, render, tr
 from app.core.actor import Actor
 from app.core.errors import Conflict, InvalidInput
-from app.core.i18n import N_, gettext_for
+from app.core.i18n import N_
 from app.schemas.blocks import GAP_MARKER
 from app.schemas.lms import AssignmentStudentView, SaveProgress, SubmitRequest
 from app.services import accounts
@@ -28,7 +28,6 @@ ANSWER = "answer."
 # Not a character of block ids (see `BlockId`), so a position never looks like an id.
 RIGHT_TOKEN = "~"  # noqa: S105 - a form value prefix, not a secret
 OPEN = ("assigned", "in_progress")
-DONE = ("submitted", "graded")
 QUESTION_KINDS = frozenset(
     {
         "single_choice",
@@ -49,22 +48,6 @@ SAVED = N_("Saved")
 SUBMITTED = N_("Submitted: the teacher will check your answers")
 SUBMITTED_AND_GRADED = N_("Submitted and graded")
 NEW_ATTEMPT = N_("A new attempt has begun")
-# The assignment service's messages that these pages show, marked here for the catalog: the
-# service raises them as plain strings. (Remove once the service marks them with N_ itself.)
-SERVICE_MESSAGES = (
-    N_("Assignment not found"),
-    N_("This attempt is already submitted"),
-    N_("Time is up: submit what you have saved"),
-    N_("There is no such attempt"),
-    N_("No attempts left"),
-    N_("This lesson is archived"),
-    N_("Nothing to grade yet: the student has not submitted"),
-    N_("No such question in this lesson"),
-)
-
-
-def _t(request: Request, message: str) -> str:
-    return gettext_for(request.state.language, message)
 
 
 def _url(assignment_id: int) -> str:
@@ -202,7 +185,8 @@ def _player_context(view: AssignmentStudentView, zone: ZoneInfo) -> dict[str, An
         "zone": zone,
         "gap_pieces": gap_pieces,
         "editable": view.status in OPEN,
-        "can_retry": view.status in DONE and (limit is None or view.attempts_used < limit),
+        # Only after grading: the teacher grades the latest attempt.
+        "can_retry": view.status == "graded" and (limit is None or view.attempts_used < limit),
         "deadline": deadline,
         "time_is_up": view.status in OPEN and deadline is not None and deadline < datetime.now(UTC),
         "results": {result.block_id: result for result in view.results or []},
@@ -212,7 +196,7 @@ def _player_context(view: AssignmentStudentView, zone: ZoneInfo) -> dict[str, An
 
 @router.get("/{assignment_id}", response_class=HTMLResponse)
 async def player_page(
-    request: Request, assignment_id: int, actor: StudentActor, session: SessionDep
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
 ) -> Response:
     """The lesson with the student's saved answers; the result once submitted."""
     view = await assignment_service.get_for_student(session, actor, assignment_id)
@@ -222,7 +206,7 @@ async def player_page(
 
 @router.post("/{assignment_id}/save")
 async def save_progress_submit(
-    request: Request, assignment_id: int, actor: StudentActor, session: SessionDep
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
 ) -> Response:
     """Save the answers so far: the Save button (303 back) or player.js (204)."""
     by_script = request.headers.get("x-requested-with") == "fetch"
@@ -243,16 +227,16 @@ async def save_progress_submit(
         return redirect_with_flash(request, _url(assignment_id), message)
     except ValidationError:
         if by_script:
-            return PlainTextResponse(_t(request, NOT_SAVED), status_code=422)
-        return redirect_with_flash(request, _url(assignment_id), _t(request, NOT_SAVED))
+            return PlainTextResponse(tr(request, NOT_SAVED), status_code=422)
+        return redirect_with_flash(request, _url(assignment_id), tr(request, NOT_SAVED))
     if by_script:
         return Response(status_code=204)
-    return redirect_with_flash(request, _url(assignment_id), _t(request, SAVED))
+    return redirect_with_flash(request, _url(assignment_id), tr(request, SAVED))
 
 
 @router.post("/{assignment_id}/submit")
 async def submit_assignment_submit(
-    request: Request, assignment_id: int, actor: StudentActor, session: SessionDep
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
 ) -> Response:
     """Submit the attempt named in the form; a second click finds it submitted and counts
     nothing twice."""
@@ -268,22 +252,22 @@ async def submit_assignment_submit(
     except (Conflict, InvalidInput) as error:
         return redirect_with_flash(request, _url(assignment_id), error.text(request.state.language))
     except ValidationError:
-        return redirect_with_flash(request, _url(assignment_id), _t(request, NOT_SAVED))
+        return redirect_with_flash(request, _url(assignment_id), tr(request, NOT_SAVED))
     message = (
-        _t(request, SUBMITTED)
+        tr(request, SUBMITTED)
         if result.status == "submitted"
-        else _t(request, SUBMITTED_AND_GRADED)
+        else tr(request, SUBMITTED_AND_GRADED)
     )
     return redirect_with_flash(request, _url(assignment_id), message)
 
 
 @router.post("/{assignment_id}/attempts")
 async def start_new_attempt_submit(
-    request: Request, assignment_id: int, actor: StudentActor, session: SessionDep
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
 ) -> Response:
     """Start another attempt when the lesson allows more."""
     try:
         await assignment_service.start_new_attempt(session, actor, assignment_id)
     except Conflict as error:
         return redirect_with_flash(request, _url(assignment_id), error.text(request.state.language))
-    return redirect_with_flash(request, _url(assignment_id), _t(request, NEW_ATTEMPT))
+    return redirect_with_flash(request, _url(assignment_id), tr(request, NEW_ATTEMPT))
