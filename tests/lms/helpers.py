@@ -19,8 +19,9 @@ ClientFactory = Callable[[], httpx.AsyncClient]
 
 # Keys that carry answer keys in the teacher's block models (`right_id` pairs up matching items).
 KEY_NAMES = frozenset({"correct", "accepted", "value", "tolerance", "explanation", "right_id"})
-# Strings that appear only in the answer keys below: a student response must never contain them.
-SECRET_STRINGS = ("KEY-", "271828.5", "0.0501")
+# Strings that appear only in the answer keys below: a student response must never contain them
+# (the numbers have more digits than any timestamp or score in a response could show).
+SECRET_STRINGS = ("KEY-", "271828.182845", "0.0123456789")
 
 MATCH_PAIRS = [
     ("p1", "cat", "кошка"),
@@ -73,8 +74,8 @@ FULL_CONTENT: list[Json] = [
         "id": "num",
         "type": "numeric",
         "prompt": "A number?",
-        "value": "271828.5",
-        "tolerance": "0.0501",
+        "value": "271828.182845",
+        "tolerance": "0.0123456789",
     },
     {
         "id": "mat",
@@ -189,12 +190,20 @@ async def ok(response: httpx.Response, status: int = 200) -> Json:
     return body
 
 
+async def ok_list(response: httpx.Response) -> list[Json]:
+    """The body of a 200 response that is a JSON list (folders, groups, a preview)."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert isinstance(body, list), body
+    return body
+
+
 async def act_as_teacher(connection: AsyncConnection, teacher_id: int) -> None:
     """Set the tenant context on the test's own connection, as the app does per transaction."""
     await connection.execute(
         text(
-            "SELECT set_config('app.teacher_id', :t, true), set_config('app.role', 'teacher', true),"
-            " set_config('app.user_id', :t, true)"
+            "SELECT set_config('app.teacher_id', :t, true),"
+            " set_config('app.role', 'teacher', true), set_config('app.user_id', :t, true)"
         ),
         {"t": str(teacher_id)},
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import httpx
 
+from app.api.pages.block_forms import form_to_block
+from app.schemas.blocks import content_adapter
 from app.schemas.users import TeacherRead
 from tests.conftest import People, login_as
 from tests.lms.helpers import (
@@ -36,7 +38,7 @@ def right_answers(lesson: Json) -> Json:
         "mc": ["m2", "m5"],
         "tf": True,
         "sa": " paris ",
-        "num": "271828,5",
+        "num": "271828,182845",
         "mat": {pair["id"]: pair["right_id"] for pair in blocks["mat"]["pairs"]},
         "ord": CORRECT_ORDER,
         "fb": {"g1": "AM", "g2": "guess"},
@@ -161,7 +163,10 @@ async def test_keys_are_revealed_only_when_the_teacher_shows_them(
     assert revealed["mc"]["correct"] == ["m2", "m5"]
     assert revealed["tf"]["correct"] is True
     assert revealed["sa"]["accepted"] == ["Paris", "KEY-SHORT-ANSWER"]
-    assert (revealed["num"]["value"], revealed["num"]["tolerance"]) == ("271828.5", "0.0501")
+    assert (revealed["num"]["value"], revealed["num"]["tolerance"]) == (
+        "271828.182845",
+        "0.0123456789",
+    )
     assert [pair["right_id"] for pair in revealed["mat"]["pairs"]] == [
         pair["right_id"] for pair in lesson["content"][10]["pairs"]
     ]
@@ -188,3 +193,17 @@ async def test_the_right_column_is_shuffled_and_stable_per_student(
         orders.append(right)
     # Each order is random; all three equal to the lesson's order would mean no shuffling.
     assert any(order != LESSON_ORDER_RIGHT for order in orders)
+
+
+def test_builder_ordering_item_ids_do_not_follow_the_correct_order() -> None:
+    """Students get ordering items shuffled under their ids: the lesson builder must not number
+    them in the correct order (i1, i2, ...)."""
+    form = {"prompt": "Order", "items": "first\nsecond\nthird\nfourth"}
+    one = form_to_block("ordering", "ord", form)
+    two = form_to_block("ordering", "ord", form)
+    content_adapter.validate_python([one])
+    assert [item["text"] for item in one["items"]] == ["first", "second", "third", "fourth"]
+    ids = [item["id"] for item in one["items"]]
+    assert len(set(ids)) == 4
+    # Not derived from the position: the same form gives new ids every time.
+    assert not set(ids) & {item["id"] for item in two["items"]}

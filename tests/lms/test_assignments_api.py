@@ -111,7 +111,7 @@ async def test_assign_through_groups_gives_each_student_one_assignment(
         text("SELECT student_id, group_id FROM lesson_assignments WHERE teacher_id = :t"),
         {"t": teacher.id},
     )
-    by_student = dict(rows.all())
+    by_student: dict[int, int | None] = {row[0]: row[1] for row in rows.all()}
     assert by_student[s1.id] is None  # chosen directly as well: not tied to a group
     assert by_student[s2.id] in (g1["id"], g2["id"])
     assert by_student[s3.id] == g2["id"]
@@ -247,8 +247,15 @@ async def test_progress_autosave_merges_answers_and_drops_unknown_blocks(
     teacher_view = await ok(await client.get(f"/api/v1/assignments/{assignment_id}"))
     assert teacher_view["answers"] == {"q1": "b", "q2": False}
     assert teacher_view["status"] == "in_progress"
-    too_long = await student_http.put(url, json={"time_spent_seconds": 3601})
-    assert too_long.status_code == 422
+    for bad in (
+        {"time_spent_seconds": 3601},
+        {"answers": {"q1": "x" * (300 * 1024)}},
+        {"answers": ["q1", "a"]},
+        {"answers": {"q1": "a"}, "score": 100},
+    ):
+        assert (await student_http.put(url, json=bad)).status_code == 422, bad
+    submit_url = f"/api/v1/assignments/{assignment_id}/submit"
+    assert (await student_http.post(submit_url, json={"attempt_no": 0})).status_code == 422
     assert (await ok(await student_http.get(f"/api/v1/assignments/{assignment_id}")))[
         "time_spent_seconds"
     ] == 45
@@ -376,7 +383,7 @@ async def test_time_limit_stops_autosave_and_late_answers(
         ),
         {"t": teacher.id, "a": assignment_id},
     )
-    assert moved.rowcount == 1  # type: ignore[attr-defined]
+    assert moved.rowcount == 1
 
     late = await student_http.put(f"{base}/progress", json={"answers": {"q1": "b"}})
     assert late.status_code == 409
@@ -575,6 +582,19 @@ async def test_events_fire_inside_the_transaction(
             await client.post(f"/api/v1/assignments/{essay_id}/grade", json={"scores": {"es": 5}})
         )
         assert received == [("graded", essay_id, Decimal("5.00"), "graded", True)]
+        received.clear()
+        # Feedback alone, or the same points again, is no new grade: nothing is emitted.
+        await ok(
+            await client.post(
+                f"/api/v1/assignments/{essay_id}/grade",
+                json={"scores": {"es": 5}, "feedback": "Well done", "show_correct_answers": True},
+            )
+        )
+        assert received == []
+        await ok(
+            await client.post(f"/api/v1/assignments/{essay_id}/grade", json={"scores": {"es": 4}})
+        )
+        assert received == [("graded", essay_id, Decimal("4.00"), "graded", True)]
     finally:
         events.unsubscribe(record)
 
@@ -606,3 +626,22 @@ async def test_a_failing_event_handler_rolls_the_submission_back(
     view = await ok(await student_http.get(f"/api/v1/assignments/{assignment_id}"))
     assert (view["status"], view["attempts_used"], view["score"]) == ("assigned", 0, None)
     assert await attempt_rows(connection, teacher.id, assignment_id) == []
+
+
+async def test_no_new_attempt_while_the_last_one_waits_for_the_teacher(
+    client: httpx.AsyncClient, people: People, make_client: ClientFactory
+) -> None:
+    teacher = await people.teacher()
+    await login_as(client, teacher.email)
+    student, student_http = await student_client(people, make_client, teacher)
+    lesson = await create_lesson(client, essay_lesson())
+    assignment_id = await assign_one(client, lesson["id"], student.id)
+    base = f"/api/v1/assignments/{assignment_id}"
+    await ok(await student_http.post(f"{base}/submit", json={"answers": {"es": "First try"}}))
+
+    early = await student_http.post(f"{base}/attempts")
+    assert early.status_code == 409
+    graded = await ok(await client.post(f"{base}/grade", json={"scores": {"es": 2}}))
+    assert (graded["status"], Decimal(graded["score"])) == ("graded", 2)
+    second = await ok(await student_http.post(f"{base}/attempts"))
+    assert (second["status"], second["attempt_no"]) == ("in_progress", 2)

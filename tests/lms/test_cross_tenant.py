@@ -22,6 +22,7 @@ from tests.lms.helpers import (
     assign_one,
     create_lesson,
     ok,
+    ok_list,
     quiz_lesson,
     student_client,
     teacher_client,
@@ -148,8 +149,8 @@ async def test_other_teachers_objects_look_missing_and_stay_unchanged(
     # B's lists show none of A's things, whatever the filters say.
     assert (await ok(await world.b.get("/api/v1/lessons")))["total"] == 0
     assert (await ok(await world.b.get(f"/api/v1/lessons?folder_id={folder_id}")))["total"] == 0
-    assert await ok(await world.b.get("/api/v1/folders")) == []
-    assert await ok(await world.b.get("/api/v1/groups")) == []
+    assert await ok_list(await world.b.get("/api/v1/folders")) == []
+    assert await ok_list(await world.b.get("/api/v1/groups")) == []
     for query in ("", f"?student_id={world.student_a.id}", f"?lesson_id={lesson_id}"):
         assert (await ok(await world.b.get(f"/api/v1/assignments{query}")))["total"] == 0
 
@@ -287,4 +288,4 @@ async def test_rls_hides_other_tenants_rows_even_when_named(
         text("UPDATE lesson_assignments SET score = 0 WHERE teacher_id = :a"),
         {"a": world.teacher_a.id},
     )
-    assert updated.rowcount == 0  # type: ignore[attr-defined]
+    assert updated.rowcount == 0

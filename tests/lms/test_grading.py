@@ -243,10 +243,19 @@ def test_short_answer_wrong_and_wrong_types() -> None:
     assert outcome(question, 42) == "incorrect"
 
 
-def test_short_answer_only_spaces_earns_nothing() -> None:
+def test_short_answer_only_spaces_is_unanswered() -> None:
     result = grade_question(short_answer(["Москва"]), "   ")
     assert result.points == Decimal(0)
-    assert result.outcome != "correct"
+    assert result.outcome == "unanswered"
+
+
+@pytest.mark.parametrize("scoring", ["partial", "all_or_nothing"])
+def test_ordering_padded_with_extra_ids_is_not_full_marks(scoring: str) -> None:
+    question = ordering(scoring)
+    right = [item["id"] for item in question.model_dump()["items"]]
+    assert outcome(question, right) == "correct"
+    assert outcome(question, [*right, right[0]]) != "correct"
+    assert outcome(question, [*right, "unknown"]) != "correct"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from tests.lms.helpers import (
     assign_one,
     create_lesson,
     ok,
+    ok_list,
     quiz_lesson,
     student_client,
 )
@@ -47,7 +48,7 @@ async def test_group_crud_and_members(client: httpx.AsyncClient, people: People)
     url = f"/api/v1/groups/{group['id']}"
     assert await ok(await client.get(url)) == group
     empty = await ok(await client.post("/api/v1/groups", json={"name": "Empty"}), 201)
-    listed = await ok(await client.get("/api/v1/groups"))
+    listed = await ok_list(await client.get("/api/v1/groups"))
     assert [(g["name"], g["student_ids"]) for g in listed] == [
         ("5A", sorted([s1.id, s2.id])),
         ("Empty", []),
@@ -64,7 +65,7 @@ async def test_group_crud_and_members(client: httpx.AsyncClient, people: People)
 
     assert (await client.delete(f"/api/v1/groups/{empty['id']}")).status_code == 204
     assert (await client.get(f"/api/v1/groups/{empty['id']}")).status_code == 404
-    assert [g["name"] for g in await ok(await client.get("/api/v1/groups"))] == ["5B"]
+    assert [g["name"] for g in await ok_list(await client.get("/api/v1/groups"))] == ["5B"]
 
 
 async def test_group_members_must_be_the_teachers_students(
@@ -82,7 +83,7 @@ async def test_group_members_must_be_the_teachers_students(
     assert response.status_code == 422
     assert response.json()["field"] == "student_ids"
     assert str(theirs.id) in response.json()["detail"]
-    assert await ok(await client.get("/api/v1/groups")) == []
+    assert await ok_list(await client.get("/api/v1/groups")) == []
 
     group = await ok(await client.post("/api/v1/groups", json={"name": "Y"}), 201)
     refused = await client.post(

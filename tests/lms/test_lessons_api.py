@@ -19,6 +19,7 @@ from tests.lms.helpers import (
     full_lesson,
     key_material,
     ok,
+    ok_list,
     quiz_lesson,
     student_client,
 )
@@ -238,8 +239,7 @@ async def test_preview_shows_the_student_view_without_keys(
     await login_as(client, teacher.email)
     lesson = await create_lesson(client, full_lesson())
     response = await client.get(f"/api/v1/lessons/{lesson['id']}/preview")
-    blocks = await ok(response)
-    assert isinstance(blocks, list)
+    blocks = await ok_list(response)
     assert [block["id"] for block in blocks] == [block["id"] for block in lesson["content"]]
     assert key_material(blocks) == []
     assert "KEY-" not in response.text
@@ -271,7 +271,7 @@ async def test_folders_create_nest_rename_move_delete(
         201,
     )
     assert child["parent_id"] == root["id"]
-    listed = await ok(await client.get("/api/v1/folders"))
+    listed = await ok_list(await client.get("/api/v1/folders"))
     assert {(f["name"], f["parent_id"]) for f in listed} == {
         ("Math", None),
         ("Algebra", root["id"]),
@@ -291,7 +291,7 @@ async def test_folders_create_nest_rename_move_delete(
 
     for folder_id in (child["id"], grandchild["id"]):
         assert (await client.delete(f"/api/v1/folders/{folder_id}")).status_code == 204
-    assert [f["name"] for f in await ok(await client.get("/api/v1/folders"))] == ["Math"]
+    assert [f["name"] for f in await ok_list(await client.get("/api/v1/folders"))] == ["Math"]
     assert (await client.delete(f"/api/v1/folders/{child['id']}")).status_code == 404
 
 
@@ -310,7 +310,7 @@ async def test_folder_cannot_move_into_itself_or_its_descendants(
         )
         assert response.status_code == 422, (parent_id, response.text)
         assert response.json()["field"] == "parent_id"
-    listed = await ok(await client.get("/api/v1/folders"))
+    listed = await ok_list(await client.get("/api/v1/folders"))
     assert {(f["id"], f["parent_id"]) for f in listed} == {
         (root["id"], None),
         (child["id"], root["id"]),
@@ -336,7 +336,7 @@ async def test_deleting_a_non_empty_folder_is_a_conflict(
     for folder in (with_lesson, with_child):
         response = await client.delete(f"/api/v1/folders/{folder['id']}")
         assert response.status_code == 409, response.text
-    assert len(await ok(await client.get("/api/v1/folders"))) == 3
+    assert len(await ok_list(await client.get("/api/v1/folders"))) == 3
     assert (await ok(await client.get(f"/api/v1/lessons/{lesson['id']}")))["folder_id"] == (
         with_lesson["id"]
     )

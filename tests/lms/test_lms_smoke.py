@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from tests.conftest import People, login_as
@@ -26,8 +28,8 @@ LESSON = {
 
 async def test_lesson_assign_submit_grade(
     client: httpx.AsyncClient,
-    make_client,
-    people: People,  # type: ignore[no-untyped-def]
+    make_client: Callable[[], httpx.AsyncClient],
+    people: People,
 ) -> None:
     teacher = await people.teacher()
     s1 = await people.student(teacher)

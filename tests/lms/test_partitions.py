@@ -60,8 +60,8 @@ async def partition_of(connection: AsyncConnection, table: str, teacher_id: int)
 async def act_as_student(connection: AsyncConnection, student: StudentRead) -> None:
     await connection.execute(
         text(
-            "SELECT set_config('app.teacher_id', :t, true), set_config('app.role', 'student', true),"
-            " set_config('app.user_id', :u, true)"
+            "SELECT set_config('app.teacher_id', :t, true),"
+            " set_config('app.role', 'student', true), set_config('app.user_id', :u, true)"
         ),
         {"t": str(student.teacher_id), "u": str(student.user_id)},
     )
@@ -160,7 +160,12 @@ def executed_partitions(plan: dict[str, Any], table: str) -> tuple[set[str], int
         node.get("Subplans Removed", 0)
         for node in plan_nodes(plan)
         if node["Node Type"] in ("Append", "Merge Append")
-        and any(pattern.match(child.get("Relation Name", "")) for child in node.get("Plans", []))
+        and any(
+            pattern.match(member.get("Relation Name", ""))
+            for child in node.get("Plans", [])
+            if child.get("Parent Relationship") == "Member"
+            for member in plan_nodes(child)
+        )
     )
     return scanned, removed
 

@@ -106,3 +106,35 @@ async def test_teacher_assigns_through_the_dialog_and_groups(
 
     nothing = await _post(client, f"/lessons/{lesson['id']}/assign", {})
     assert nothing.status_code == 422
+
+
+async def test_preview_shows_the_lesson_as_a_student_sees_it(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    teacher = await people.teacher()
+    await login_as(client, teacher.email)
+    lesson = (
+        await client.post(
+            "/api/v1/lessons",
+            json={
+                "title": "Preview me",
+                "content": [
+                    {"type": "text", "markdown": "**Bold** <script>alert(1)</script>"},
+                    {
+                        "type": "short_answer",
+                        "prompt": "Capital of France?",
+                        "accepted": ["Paris-secret-key"],
+                    },
+                ],
+            },
+        )
+    ).json()
+    page = await client.get(f"/lessons/{lesson['id']}/preview")
+    assert page.status_code == 200
+    assert "<strong>Bold</strong>" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "Capital of France?" in page.text
+    assert "Paris-secret-key" not in page.text
+    other = await people.teacher()
+    await login_as(client, other.email)
+    assert (await client.get(f"/lessons/{lesson['id']}/preview")).status_code == 404

@@ -206,6 +206,7 @@ PAGE_MATRIX: dict[tuple[str, str], Probe] = {
     ),
     ("POST", "/lessons/{lesson_id}/duplicate"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
     ("POST", "/lessons/{lesson_id}/delete"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
+    ("GET", "/lessons/{lesson_id}/preview"): Probe(page_only(TEACHER, 404)),
     ("GET", "/lessons/{lesson_id}/assign"): Probe(page_only(TEACHER, 404)),
     ("POST", "/lessons/{lesson_id}/assign"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
     ("GET", "/groups"): Probe(page_only(TEACHER, 200)),

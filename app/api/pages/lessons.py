@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
 from app.api.pages.block_forms import block_to_form, default_form, form_to_block
 from app.api.pages.forms import read_form
+from app.api.pages.player import gap_pieces, viewer_zone
 from app.api.templating import form_errors, redirect_with_flash, render, tr
 from app.core.errors import Conflict, InvalidInput
 from app.core.i18n import N_
@@ -26,6 +27,7 @@ from app.services.lms import builder
 from app.services.lms import folders as folder_service
 from app.services.lms import groups as group_service
 from app.services.lms import lessons as lesson_service
+from app.services.lms.student_view import student_blocks
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -340,6 +342,23 @@ async def delete_lesson_submit(
     """Delete the lesson (archived instead if it was assigned)."""
     await lesson_service.delete_lesson(session, actor, lesson_id)
     return redirect_with_flash(request, "/lessons", tr(request, "Lesson deleted or archived"))
+
+
+@router.get("/lessons/{lesson_id}/preview", response_class=HTMLResponse)
+async def lesson_preview_page(
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """The lesson exactly as a student receives it (no answer keys), without saving anything."""
+    lesson = await lesson_service.get_owned_lesson(session, actor, lesson_id)
+    blocks = student_blocks(
+        lesson_service.blocks_of(lesson), seed=lesson_id, shuffle_options=lesson.shuffle_options
+    )
+    zone = await viewer_zone(session, actor)
+    return render(
+        request,
+        "lms/preview.html",
+        {"lesson": lesson, "blocks": blocks, "zone": zone, "gap_pieces": gap_pieces},
+    )
 
 
 # --- assigning

@@ -617,12 +617,15 @@ async def grade(
         assignment.feedback = data.feedback or None
     if data.show_correct_answers is not None:
         assignment.show_correct_answers = data.show_correct_answers
+    # "graded" is emitted once per real change of the grade (the first grade, or new points),
+    # never for feedback-only edits: subscribers such as rewards pay per event.
+    newly_graded = not pending and (assignment.status != AssignmentStatus.GRADED.value or changed)
     if not pending:
         assignment.status = AssignmentStatus.GRADED.value
         assignment.graded_at = assignment.graded_at if not changed and assignment.graded_at else now
         attempt.graded_at = attempt.graded_at or now
     assignment.updated_at = now
     await session.flush()
-    if not pending:
+    if newly_graded:
         await _emit(session, "graded", assignment)
     return await get_for_teacher(session, actor, assignment_id)

@@ -92,7 +92,10 @@ def parse_number(answer: object) -> Decimal | None:
 
 
 def _is_blank(answer: object) -> bool:
-    return answer is None or answer == "" or answer == [] or answer == {}
+    """Nothing given: None, an empty or whitespace-only string, an empty list or mapping."""
+    if isinstance(answer, str):
+        return not answer.strip()
+    return answer is None or answer == [] or answer == {}
 
 
 def _fraction(block_points: Decimal, right: int, total: int, *, partial: bool) -> Decimal:
@@ -146,7 +149,10 @@ def _ordering(block: OrderingBlock, answer: object) -> Decimal:
         return Decimal(0)
     expected = [item.id for item in block.items]
     right = sum(1 for given, wanted in zip(answer, expected, strict=False) if given == wanted)
-    return _fraction(block.points, right, len(expected), partial=block.scoring == "partial")
+    # Extra entries (repeated or unknown ids) make the answer longer than the list: they count
+    # as places got wrong, so padding an answer never earns points.
+    places = max(len(expected), len(answer))
+    return _fraction(block.points, right, places, partial=block.scoring == "partial")
 
 
 def _fill_blanks(block: FillBlanksBlock, answer: object) -> Decimal:
