@@ -18,6 +18,7 @@ from app.core.i18n import N_, gettext_for
 from app.schemas.lms import AssignmentTeacherView, GradeRequest
 from app.services import accounts
 from app.services.lms import assignments as assignment_service
+from app.services.lms import reviews as review_service
 
 router = APIRouter()
 REVIEW = "lms/grading_review.html"
@@ -165,7 +166,7 @@ async def grade_submit(
         try:
             # A savepoint: a question the service rejects halfway leaves no override behind.
             async with session.begin_nested():
-                await assignment_service.grade(session, actor, assignment_id, data)
+                await review_service.grade(session, actor, assignment_id, data)
         except InvalidInput as error:
             errors = {_error_field(error.field): error.text(language)}
         except Conflict as error:

@@ -22,6 +22,7 @@ from app.schemas.common import Pagination
 from app.schemas.lms import AssignRequest, FolderCreate, LessonCreate, LessonUpdate
 from app.services import accounts
 from app.services import students as student_service
+from app.services.lms import assigning as assigning_service
 from app.services.lms import assignments as assignment_service
 from app.services.lms import builder
 from app.services.lms import folders as folder_service
@@ -411,7 +412,7 @@ async def assign_submit(
             group_ids=[int(str(v)) for v in form.getlist("group_ids")],
             due_at=_due_at(str(form.get("due_at") or ""), me.timezone),
         )
-        result = await assignment_service.assign(session, actor, data)
+        result = await assigning_service.assign(session, actor, data)
     except (ValueError, ValidationError):
         errors = {"__all__": tr(request, "Choose students or groups from the list")}
     except InvalidInput as error:

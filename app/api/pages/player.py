@@ -21,6 +21,7 @@ from app.schemas.blocks import GAP_MARKER
 from app.schemas.lms import AssignmentStudentView, SaveProgress, SubmitRequest
 from app.services import accounts
 from app.services.lms import assignments as assignment_service
+from app.services.lms import student_work
 
 router = APIRouter(prefix="/assignments")
 PLAYER = "lms/player.html"
@@ -219,7 +220,7 @@ async def save_progress_submit(
             blocks_viewed=[block["id"] for block in view.blocks],
             time_spent_seconds=_seconds(form),
         )
-        await assignment_service.save_progress(session, actor, assignment_id, data)
+        await student_work.save_progress(session, actor, assignment_id, data)
     except (Conflict, InvalidInput) as error:
         message = error.text(request.state.language)
         if by_script:
@@ -248,7 +249,7 @@ async def submit_assignment_submit(
             attempt_no=_attempt_no(form),
             time_spent_seconds=_seconds(form),
         )
-        result = await assignment_service.submit(session, actor, assignment_id, data)
+        result = await student_work.submit(session, actor, assignment_id, data)
     except (Conflict, InvalidInput) as error:
         return redirect_with_flash(request, _url(assignment_id), error.text(request.state.language))
     except ValidationError:
@@ -267,7 +268,7 @@ async def start_new_attempt_submit(
 ) -> Response:
     """Start another attempt when the lesson allows more."""
     try:
-        await assignment_service.start_new_attempt(session, actor, assignment_id)
+        await student_work.start_new_attempt(session, actor, assignment_id)
     except Conflict as error:
         return redirect_with_flash(request, _url(assignment_id), error.text(request.state.language))
     return redirect_with_flash(request, _url(assignment_id), tr(request, NEW_ATTEMPT))

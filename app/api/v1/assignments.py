@@ -29,7 +29,10 @@ from app.schemas.lms import (
     SaveProgress,
     SubmitRequest,
 )
+from app.services.lms import assigning as assigning_service
 from app.services.lms import assignments as assignment_service
+from app.services.lms import reviews as review_service
+from app.services.lms import student_work
 
 router = APIRouter(prefix="/assignments", tags=["assignments"])
 
@@ -66,7 +69,7 @@ async def assign_lesson(
     body: AssignRequest, actor: TeacherActor, session: SessionDep
 ) -> AssignResult:
     """Assign a lesson to students and groups in one request (repeats change nothing)."""
-    return await assignment_service.assign(session, actor, body)
+    return await assigning_service.assign(session, actor, body)
 
 
 @router.get("/{assignment_id}", response_model=AssignmentStudentView | AssignmentTeacherView)
@@ -86,7 +89,7 @@ async def save_progress(
     assignment_id: IdPath, body: SaveProgress, actor: StudentActor, session: SessionDep
 ) -> AssignmentStudentView:
     """Autosave the student's answers, the blocks seen and the time spent."""
-    return await assignment_service.save_progress(session, actor, assignment_id, body)
+    return await student_work.save_progress(session, actor, assignment_id, body)
 
 
 @router.post("/{assignment_id}/submit", response_model=AssignmentStudentView)
@@ -95,7 +98,7 @@ async def submit_assignment(
 ) -> AssignmentStudentView:
     """Submit the current attempt; auto-graded at once, essays wait for the teacher.
     Submitting the same attempt again returns the same result."""
-    return await assignment_service.submit(session, actor, assignment_id, body)
+    return await student_work.submit(session, actor, assignment_id, body)
 
 
 @router.post("/{assignment_id}/attempts", response_model=AssignmentStudentView)
@@ -103,7 +106,7 @@ async def start_new_attempt(
     assignment_id: IdPath, actor: StudentActor, session: SessionDep
 ) -> AssignmentStudentView:
     """Start another attempt when the lesson allows more."""
-    return await assignment_service.start_new_attempt(session, actor, assignment_id)
+    return await student_work.start_new_attempt(session, actor, assignment_id)
 
 
 @router.post("/{assignment_id}/grade", response_model=AssignmentTeacherView)
@@ -112,4 +115,4 @@ async def grade_assignment(
 ) -> AssignmentTeacherView:
     """Set points per question (recorded with who and when), feedback, and whether the student
     sees the correct answers."""
-    return await assignment_service.grade(session, actor, assignment_id, body)
+    return await review_service.grade(session, actor, assignment_id, body)
