@@ -197,12 +197,21 @@ class QuestionResultRead(BaseModel):
     overridden_at: datetime | None = None
 
 
+class PersonBrief(BaseModel):
+    """Enough of a person to show them (pages render it through the `person_name` macro)."""
+
+    id: int
+    name: str
+    surname: str
+
+
 class AssignmentSummary(BaseModel):
     id: int
     lesson_id: int
     lesson_title: str
     student_id: int
     student_name: str
+    student: PersonBrief
     status: str
     due_at: datetime | None
     overdue: bool

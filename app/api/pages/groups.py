@@ -12,6 +12,7 @@ from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.templating import redirect_with_flash, render, tr
 from app.core.errors import InvalidInput
 from app.schemas.lms import GroupCreate, GroupUpdate
+from app.schemas.users import StudentRead
 from app.services import students as student_service
 from app.services.lms import groups as group_service
 
@@ -19,17 +20,17 @@ router = APIRouter(prefix="/groups")
 ALL_STUDENTS = 500
 
 
-async def _student_names(session: SessionDep, actor: TeacherActor) -> dict[int, str]:
+async def _students_by_id(session: SessionDep, actor: TeacherActor) -> dict[int, StudentRead]:
     students, _ = await student_service.list_students(session, actor, limit=ALL_STUDENTS, offset=0)
-    return {student.id: f"{student.surname} {student.name}" for student in students}
+    return {student.id: student for student in students}
 
 
 @router.get("", response_class=HTMLResponse)
 async def group_list_page(request: Request, actor: TeacherActor, session: SessionDep) -> Response:
     """The teacher's groups and a form for a new one."""
     groups = await group_service.list_groups(session, actor)
-    names = await _student_names(session, actor)
-    return render(request, "groups/list.html", {"groups": groups, "names": names})
+    students = await _students_by_id(session, actor)
+    return render(request, "groups/list.html", {"groups": groups, "students": students})
 
 
 @router.post("", response_class=HTMLResponse)
@@ -57,8 +58,8 @@ async def group_page(
 ) -> Response:
     """One group: rename it, add or remove students, delete it."""
     group = await group_service.get_group(session, actor, group_id)
-    names = await _student_names(session, actor)
-    return render(request, "groups/detail.html", {"group": group, "names": names})
+    students = await _students_by_id(session, actor)
+    return render(request, "groups/detail.html", {"group": group, "students": students})
 
 
 @router.post("/{group_id}/rename")

@@ -91,6 +91,7 @@ def summary_fields(row: Any, now: datetime) -> dict[str, Any]:
         "lesson_title": row[1],
         "student_id": assignment.student_id,
         "student_name": f"{row[4]} {row[5]}",
+        "student": {"id": assignment.student_id, "surname": row[4], "name": row[5]},
         "status": assignment.status,
         "due_at": assignment.due_at,
         "overdue": overdue,
