@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -331,22 +331,16 @@ QUESTION_TYPES = (
     FillBlanksBlock,
     EssayBlock,
 )
-BLOCK_TYPES = (
-    "text",
-    "video",
-    "pdf",
-    "image",
-    "file",
-    "single_choice",
-    "multiple_choice",
-    "true_false",
-    "short_answer",
-    "numeric",
-    "matching",
-    "ordering",
-    "fill_blanks",
-    "essay",
-)
+CONTENT_TYPES = (TextBlock, VideoBlock, PdfBlock, ImageBlock, FileBlock)
+
+
+def _type_name(block_class: type[BaseModel]) -> str:
+    return str(get_args(block_class.model_fields["type"].annotation)[0])
+
+
+# The `type` names, derived from the classes so a new block type is listed everywhere at once.
+BLOCK_TYPES = tuple(_type_name(block_class) for block_class in CONTENT_TYPES + QUESTION_TYPES)
+QUESTION_KINDS = frozenset(_type_name(block_class) for block_class in QUESTION_TYPES)
 
 
 def _unique_block_ids(blocks: list[Block]) -> list[Block]:

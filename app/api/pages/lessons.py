@@ -376,7 +376,14 @@ async def _assign_context(
     assigned, _ = await assignment_service.list_assignments(
         session, actor, limit=ALL_STUDENTS, offset=0, lesson_id=lesson_id
     )
-    return {"lesson": lesson, "students": students, "groups": groups, "assigned": assigned}
+    zone = await viewer_zone(session, actor)
+    return {
+        "lesson": lesson,
+        "students": students,
+        "groups": groups,
+        "assigned": assigned,
+        "zone": zone,
+    }
 
 
 @router.get("/lessons/{lesson_id}/assign", response_class=HTMLResponse)

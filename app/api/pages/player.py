@@ -17,7 +17,7 @@ from app.api.templating import redirect_with_flash, render, tr
 from app.core.actor import Actor
 from app.core.errors import Conflict, InvalidInput
 from app.core.i18n import N_
-from app.schemas.blocks import GAP_MARKER
+from app.schemas.blocks import GAP_MARKER, QUESTION_KINDS
 from app.schemas.lms import AssignmentStudentView, SaveProgress, SubmitRequest
 from app.services import accounts
 from app.services.lms import assignments as assignment_service
@@ -29,19 +29,6 @@ ANSWER = "answer."
 # Not a character of block ids (see `BlockId`), so a position never looks like an id.
 RIGHT_TOKEN = "~"  # noqa: S105 - a form value prefix, not a secret
 OPEN = ("assigned", "in_progress")
-QUESTION_KINDS = frozenset(
-    {
-        "single_choice",
-        "multiple_choice",
-        "true_false",
-        "short_answer",
-        "numeric",
-        "matching",
-        "ordering",
-        "fill_blanks",
-        "essay",
-    }
-)
 # Time between two autosaves counts as work only up to this: an idle tab is not studying.
 MAX_SECONDS_BETWEEN_SAVES = 600
 NOT_SAVED = N_("Your answers could not be saved: they are too long")

@@ -17,36 +17,46 @@ from app.schemas.lms import GroupCreate, GroupRead, GroupUpdate
 from app.services.scoping import require_role, tenant_id
 
 
-async def check_students(session: AsyncSession, teacher_id: int, student_ids: list[int]) -> None:
-    """All ids must be the teacher's students (others' look missing): 422 naming the unknown."""
-    if not student_ids:
+async def _check_owned(
+    session: AsyncSession,
+    model: type[Student] | type[StudentGroup],
+    teacher_id: int,
+    ids: list[int],
+    *,
+    message: str,
+    field: str,
+) -> None:
+    """All `ids` must be rows of the teacher's (others' look missing): 422 naming the unknown."""
+    if not ids:
         return
     rows = await session.scalars(
-        select(col(Student.id)).where(
-            col(Student.teacher_id) == teacher_id, col(Student.id).in_(student_ids)
-        )
+        select(col(model.id)).where(col(model.teacher_id) == teacher_id, col(model.id).in_(ids))
     )
-    unknown = sorted(set(student_ids) - set(rows.all()))
+    unknown = sorted(set(ids) - set(rows.all()))
     if unknown:
-        raise InvalidInput(
-            N_("Unknown students: {ids}"), field="student_ids", ids=", ".join(map(str, unknown))
-        )
+        raise InvalidInput(message, field=field, ids=", ".join(map(str, unknown)))
+
+
+async def check_students(session: AsyncSession, teacher_id: int, student_ids: list[int]) -> None:
+    await _check_owned(
+        session,
+        Student,
+        teacher_id,
+        student_ids,
+        message=N_("Unknown students: {ids}"),
+        field="student_ids",
+    )
 
 
 async def check_groups(session: AsyncSession, teacher_id: int, group_ids: list[int]) -> None:
-    """All ids must be the teacher's groups: 422 naming the unknown ones."""
-    if not group_ids:
-        return
-    rows = await session.scalars(
-        select(col(StudentGroup.id)).where(
-            col(StudentGroup.teacher_id) == teacher_id, col(StudentGroup.id).in_(group_ids)
-        )
+    await _check_owned(
+        session,
+        StudentGroup,
+        teacher_id,
+        group_ids,
+        message=N_("Unknown groups: {ids}"),
+        field="group_ids",
     )
-    unknown = sorted(set(group_ids) - set(rows.all()))
-    if unknown:
-        raise InvalidInput(
-            N_("Unknown groups: {ids}"), field="group_ids", ids=", ".join(map(str, unknown))
-        )
 
 
 async def _members(session: AsyncSession, teacher_id: int, group_id: int) -> list[int]:

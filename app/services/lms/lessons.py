@@ -13,11 +13,16 @@ from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import N_
 from app.models.lms import Folder, Lesson, LessonAssignment, LessonStatus, LessonVersion, Media
 from app.models.users import Role
-from app.schemas.blocks import Block, MediaBlock, content_adapter, is_question, max_score
+from app.schemas.blocks import (
+    QUESTION_KINDS,
+    Block,
+    MediaBlock,
+    content_adapter,
+    is_question,
+    max_score,
+)
 from app.schemas.lms import LessonCreate, LessonRead, LessonSummary, LessonUpdate
 from app.services.scoping import require_role, tenant_id
-
-MEDIA_BLOCKS = ("video", "pdf", "image", "file")
 
 
 def blocks_of(lesson: Lesson | LessonVersion) -> list[Block]:
@@ -36,13 +41,10 @@ def _summary_fields(lesson: Lesson) -> dict[str, Any]:
         "folder_id": lesson.folder_id,
         "version": lesson.version,
         "max_score": lesson.max_score,
-        "question_count": sum(1 for block in blocks if block.get("type") not in _NON_QUESTIONS),
+        "question_count": sum(1 for block in blocks if block.get("type") in QUESTION_KINDS),
         "created_at": lesson.created_at,
         "updated_at": lesson.updated_at,
     }
-
-
-_NON_QUESTIONS = frozenset({"text", *MEDIA_BLOCKS})
 
 
 def to_summary(lesson: Lesson) -> LessonSummary:
