@@ -19,10 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, Response, ViewportSize, sync_playwright
 from sqlalchemy.engine import URL
 
 from app.core.config import PROJECT_ROOT
@@ -40,6 +42,29 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 T = TypeVar("T")
+
+DESKTOP = ViewportSize(width=1280, height=800)
+PHONE = ViewportSize(width=390, height=844)
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+ADMIN_EMAIL = "admin@test.com"
+ADMIN_PASSWORD = "YourStrongPassword123!"
+# The seed's CLI line, word for word.
+CREATE_ADMIN = (
+    "create-admin",
+    "--email",
+    ADMIN_EMAIL,
+    "--password",
+    ADMIN_PASSWORD,
+    "--name",
+    "Admin",
+    "--surname",
+    "User",
+    "--second_name",
+    "Admin",
+    "--birthday",
+    "1990-01-01",
+)
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 15.0
@@ -185,3 +210,101 @@ def browser() -> Iterator[Browser]:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser profile (no cookies) per test; any server error fails the test."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    server_errors: list[str] = []
+
+    def note_server_error(response: Response) -> None:
+        if response.status >= 500:
+            server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    try:
+        page = context.new_page()
+        page.on("response", note_server_error)
+        yield page
+    finally:
+        context.close()
+    assert not server_errors, f"the server answered with errors: {server_errors}"
+
+
+# --- checks and steps shared by the journeys. Elements are found by ids, names and hrefs, never
+# by visible text: the wording and translations change.
+
+_axe = Axe()
+
+
+class PageChecks:
+    """Runs axe and takes the two screenshots once per distinct page of the journey."""
+
+    def __init__(self, artifacts: Path, prefix: str) -> None:
+        self.artifacts = artifacts
+        self.prefix = prefix
+        self.seen: list[str] = []
+
+    def __call__(self, page: Page, name: str) -> None:
+        assert name not in self.seen, f"page {name!r} checked twice"
+        self.seen.append(name)
+        page.wait_for_load_state("load")
+        assert_accessible(page, name)
+        stem = f"{self.prefix}-{len(self.seen):02d}-{name}"
+        page.screenshot(path=self.artifacts / f"{stem}-desktop.png", full_page=True)
+        page.set_viewport_size(PHONE)
+        assert_fits(page, name, PHONE["width"])
+        page.screenshot(path=self.artifacts / f"{stem}-phone.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    violations = _axe.run(page).response["violations"]
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(
+            f"    {node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"]
+        )
+        for v in blocking
+    )
+    assert not blocking, f"axe on {name} ({page.url}):\n{report}"
+
+
+def assert_fits(page: Page, name: str, screen_width: int) -> None:
+    """Nothing pushes the page wider than the screen (no sideways scrolling on a phone)."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= screen_width, f"{name} is {width}px wide on a {screen_width}px screen"
+    # A table may scroll inside its wrapper as a last resort; with the journeys' data none should.
+    hidden = page.evaluate(
+        "() => [...document.querySelectorAll('.table-wrap')]"
+        ".map(wrap => wrap.scrollWidth - wrap.clientWidth).filter(extra => extra > 0)"
+    )
+    assert not hidden, f"{name}: tables scroll sideways by {hidden}px on a {screen_width}px screen"
+
+
+def path_of(page: Page) -> str:
+    return urlsplit(page.url).path
+
+
+def submit_main_form(page: Page) -> None:
+    page.locator("main form button[type=submit]").click()
+
+
+def log_in(page: Page, app: LiveApp, email: str, password: str) -> None:
+    assert path_of(page) == "/auth/login", page.url
+    page.locator("#field-email").fill(email)
+    page.locator("#field-password").fill(password)
+    submit_main_form(page)
+    page.wait_for_url(app.url("/dashboard"))
+
+
+def log_out(page: Page, app: LiveApp) -> None:
+    page.locator('header form[action="/auth/logout"] button[type=submit]').click()
+    page.wait_for_url(app.url("/auth/login"))
+
+
+def follow_nav(page: Page, app: LiveApp, href: str) -> None:
+    page.locator(f'header nav a[href="{href}"]').click()
+    page.wait_for_url(app.url(href))

@@ -8,40 +8,26 @@ Elements are found by ids and names, never by visible text: the wording and tran
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveApp
+from tests.e2e.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    CREATE_ADMIN,
+    LiveApp,
+    PageChecks,
+    follow_nav,
+    log_in,
+    log_out,
+    path_of,
+    submit_main_form,
+)
 
 pytestmark = pytest.mark.e2e
-
-DESKTOP = ViewportSize(width=1280, height=800)
-PHONE = ViewportSize(width=390, height=844)
-BLOCKING_IMPACTS = frozenset({"serious", "critical"})
-
-ADMIN_EMAIL = "admin@test.com"
-ADMIN_PASSWORD = "YourStrongPassword123!"
-# The seed's CLI line, word for word.
-CREATE_ADMIN = (
-    "create-admin",
-    "--email",
-    ADMIN_EMAIL,
-    "--password",
-    ADMIN_PASSWORD,
-    "--name",
-    "Admin",
-    "--surname",
-    "User",
-    "--second_name",
-    "Admin",
-    "--birthday",
-    "1990-01-01",
-)
 
 TEACHER = {
     "email": "teacher.e2e@test.com",
@@ -59,98 +45,10 @@ STUDENT = {
     "birthday": "2010-09-01",
 }
 
-_axe = Axe()
-
-
-class PageChecks:
-    """Runs axe and takes the two screenshots once per distinct page of the journey."""
-
-    def __init__(self, artifacts: Path, prefix: str) -> None:
-        self.artifacts = artifacts
-        self.prefix = prefix
-        self.seen: list[str] = []
-
-    def __call__(self, page: Page, name: str) -> None:
-        assert name not in self.seen, f"page {name!r} checked twice"
-        self.seen.append(name)
-        page.wait_for_load_state("load")
-        assert_accessible(page, name)
-        stem = f"{self.prefix}-{len(self.seen):02d}-{name}"
-        page.screenshot(path=self.artifacts / f"{stem}-desktop.png", full_page=True)
-        page.set_viewport_size(PHONE)
-        assert_fits(page, name, PHONE["width"])
-        page.screenshot(path=self.artifacts / f"{stem}-phone.png", full_page=True)
-        page.set_viewport_size(DESKTOP)
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    violations = _axe.run(page).response["violations"]
-    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
-    report = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']}\n"
-        + "\n".join(
-            f"    {node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"]
-        )
-        for v in blocking
-    )
-    assert not blocking, f"axe on {name} ({page.url}):\n{report}"
-
-
-def assert_fits(page: Page, name: str, screen_width: int) -> None:
-    """Nothing pushes the page wider than the screen (no sideways scrolling on a phone)."""
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= screen_width, f"{name} is {width}px wide on a {screen_width}px screen"
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser profile (no cookies) per test; any server error fails the test."""
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(10_000)
-    server_errors: list[str] = []
-
-    def note_server_error(response: Response) -> None:
-        if response.status >= 500:
-            server_errors.append(f"{response.status} {response.request.method} {response.url}")
-
-    try:
-        page = context.new_page()
-        page.on("response", note_server_error)
-        yield page
-    finally:
-        context.close()
-    assert not server_errors, f"the server answered with errors: {server_errors}"
-
-
-def path_of(page: Page) -> str:
-    return urlsplit(page.url).path
-
-
-def submit_main_form(page: Page) -> None:
-    page.locator("main form button[type=submit]").click()
-
 
 def fill_person(page: Page, person: dict[str, str]) -> None:
     for field, value in person.items():
         page.locator(f"#field-{field}").fill(value)
-
-
-def log_in(page: Page, app: LiveApp, email: str, password: str) -> None:
-    assert path_of(page) == "/auth/login", page.url
-    page.locator("#field-email").fill(email)
-    page.locator("#field-password").fill(password)
-    submit_main_form(page)
-    page.wait_for_url(app.url("/dashboard"))
-
-
-def log_out(page: Page, app: LiveApp) -> None:
-    page.locator('header form[action="/auth/logout"] button[type=submit]').click()
-    page.wait_for_url(app.url("/auth/login"))
-
-
-def follow_nav(page: Page, app: LiveApp, href: str) -> None:
-    page.locator(f'header nav a[href="{href}"]').click()
-    page.wait_for_url(app.url(href))
 
 
 def test_admin_teacher_student_journey(live_app: LiveApp, page: Page, artifacts_dir: Path) -> None:
