@@ -13,6 +13,7 @@ from app.core.i18n import N_
 from app.models.users import Role, Student, User
 from app.schemas.users import StudentCreate, StudentRead, StudentUpdate, TeacherRead
 from app.services import accounts
+from app.services.paging import fetch_page
 from app.services.scoping import require_role, scoped, tenant_id
 
 
@@ -69,13 +70,13 @@ async def list_students(
             | func.lower(User.name).like(pattern)
             | func.lower(User.surname).like(pattern)
         )
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = await session.execute(
-        stmt.order_by(col(User.surname), col(User.name), col(Student.id))
-        .limit(limit)
-        .offset(offset)
+    rows, total = await fetch_page(
+        session,
+        stmt.order_by(col(User.surname), col(User.name), col(Student.id)),
+        limit=limit,
+        offset=offset,
     )
-    return [_read(student, user) for student, user in rows.all()], int(total)
+    return [_read(student, user) for student, user in rows], total
 
 
 async def _get(session: AsyncSession, actor: Actor, student_id: int) -> tuple[Student, User]:

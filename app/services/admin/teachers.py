@@ -13,6 +13,7 @@ from app.core.i18n import N_
 from app.models.users import Role, Student, Teacher, User
 from app.schemas.users import TeacherCreate, TeacherRead, TeacherUpdate
 from app.services import accounts
+from app.services.paging import fetch_page
 from app.services.scoping import require_role
 
 
@@ -52,18 +53,16 @@ async def list_teachers(
             | func.lower(User.name).like(pattern)
             | func.lower(User.surname).like(pattern)
         )
-    total = (
-        await session.execute(select(func.count()).select_from(User).where(condition))
-    ).scalar_one()
-    rows = await session.execute(
+    rows, total = await fetch_page(
+        session,
         select(User, func.coalesce(students.c.n, 0))
         .outerjoin(students, students.c.teacher_id == col(User.id))
         .where(condition)
-        .order_by(User.surname, col(User.name), col(User.id))
-        .limit(limit)
-        .offset(offset)
+        .order_by(col(User.surname), col(User.name), col(User.id)),
+        limit=limit,
+        offset=offset,
     )
-    return [_read(user, count) for user, count in rows.all()], int(total)
+    return [_read(user, count) for user, count in rows], total
 
 
 async def _get_teacher_user(session: AsyncSession, teacher_id: int) -> User:

@@ -34,6 +34,7 @@ from app.schemas.lms import (
 )
 from app.services.lms.lessons import blocks_of, get_version
 from app.services.lms.student_view import revealed_block, student_blocks
+from app.services.paging import fetch_page
 from app.services.scoping import require_role, student_profile_id, tenant_id
 
 OPEN = (AssignmentStatus.ASSIGNED.value, AssignmentStatus.IN_PROGRESS.value)
@@ -153,10 +154,9 @@ async def list_assignments(
             col(LessonAssignment.status).in_(OPEN), col(LessonAssignment.due_at) < now
         )
         order = [col(LessonAssignment.due_at).asc(), col(LessonAssignment.id)]
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.execute(stmt.order_by(*order).limit(limit).offset(offset))
-    items = [AssignmentSummary.model_validate(summary_fields(row, now)) for row in rows.all()]
-    return items, int(total or 0)
+    rows, total = await fetch_page(session, stmt.order_by(*order), limit=limit, offset=offset)
+    items = [AssignmentSummary.model_validate(summary_fields(row, now)) for row in rows]
+    return items, total
 
 
 async def load_assignment(

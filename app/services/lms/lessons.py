@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,6 +22,7 @@ from app.schemas.blocks import (
     max_score,
 )
 from app.schemas.lms import LessonCreate, LessonRead, LessonSummary, LessonUpdate
+from app.services.paging import fetch_page
 from app.services.scoping import require_role, tenant_id
 
 
@@ -267,15 +268,15 @@ async def list_lessons(
         conditions.append(col(Lesson.tags).contains([tag.strip().lower()]))
     if folder_id is not None:
         conditions.append(col(Lesson.folder_id) == folder_id)
-    total = await session.scalar(select(func.count()).select_from(Lesson).where(*conditions))
-    rows = await session.scalars(
+    rows, total = await fetch_page(
+        session,
         select(Lesson)
         .where(*conditions)
-        .order_by(col(Lesson.updated_at).desc(), col(Lesson.id).desc())
-        .limit(limit)
-        .offset(offset)
+        .order_by(col(Lesson.updated_at).desc(), col(Lesson.id).desc()),
+        limit=limit,
+        offset=offset,
     )
-    return [to_summary(lesson) for lesson in rows.all()], int(total or 0)
+    return [to_summary(row[0]) for row in rows], total
 
 
 async def get_version(
