@@ -151,6 +151,10 @@ class Lesson(TimestampMixin, table=True):
     # The current content; every change also writes an immutable `lesson_versions` row.
     version: int = Field(sa_type=Integer)
     content: list[dict[str, Any]] = _jsonb("[]")
+    # len(content), kept with it: lists show progress without reading (detoasting) the content.
+    block_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
     max_score: Decimal = _score(nullable=False)
     attempt_limit: int | None = None
     time_limit_minutes: int | None = None

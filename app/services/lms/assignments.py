@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -53,7 +53,7 @@ def _summary_columns() -> list[Any]:
         LessonAssignment,
         col(Lesson.title),
         col(Lesson.attempt_limit),
-        func.jsonb_array_length(col(Lesson.content)),
+        col(Lesson.block_count),
         col(User.surname),
         col(User.name),
     ]

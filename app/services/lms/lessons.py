@@ -130,6 +130,7 @@ async def create_lesson(session: AsyncSession, actor: Actor, data: LessonCreate)
         status=data.status,
         version=1,
         content=_content_json(data.content),
+        block_count=len(data.content),
         max_score=max_score(data.content),
         attempt_limit=data.attempt_limit,
         time_limit_minutes=data.time_limit_minutes,
@@ -182,6 +183,7 @@ async def update_lesson(
         if new_content != lesson.content:
             await _check_media(session, lesson.teacher_id, data.content)
             lesson.content = new_content
+            lesson.block_count = len(new_content)
             lesson.max_score = max_score(data.content)
             lesson.version += 1
             await session.flush()
