@@ -26,17 +26,19 @@ cookie_scheme = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False, description="
 SESSION_ENDED = N_("Your session has ended; please log in again")
 
 
-def get_settings(request: Request) -> Settings:
+# The small dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency on
+# the thread pool, a thread hop per dependency per request for a one-line attribute read.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
 
-def get_request_actor(request: Request) -> Actor:
+async def get_request_actor(request: Request) -> Actor:
     """Who the middleware identified (possibly anonymous); not yet checked against the DB."""
     return getattr(request.state, "actor", None) or Actor.anonymous()
 
