@@ -14,6 +14,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 help:
 	@echo "make run   - start the platform on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make test  - lint, type-check and run the whole test suite"
+	@echo "make bench - the load benchmark, report in bench/results/latest.md (bench-quick: 1% only)"
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.11 found" >&2; exit 1; }
@@ -31,7 +32,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy app migrations tests
+	$(VENV)/bin/mypy app migrations tests bench
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 e2e-deps:
@@ -52,3 +53,19 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --ignore-dirs '.* __pycache__ var' \
 		--project 'Tutor Platform' -o app/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i app/locale/messages.pot -d app/locale --ignore-obsolete
+
+# The load benchmark (bench/, issue 5); never part of `make test`. Installs Debian's wrk when it
+# is missing, generates (or reuses) the datasets under var/bench-pg, writes bench/results/.
+.PHONY: bench bench-quick bench-deps
+
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk for the load benchmark ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(VENV)/.installed bench-deps
+	$(PY) -m bench.run
+
+# 1% dataset only, 5-second runs: every scenario once, for development.
+bench-quick: $(VENV)/.installed bench-deps
+	$(PY) -m bench.run --quick
