@@ -35,11 +35,17 @@ def _git(*args: str) -> str:
 
 
 def code_fingerprint() -> str:
-    """The app's code as it is on disk: the commit plus any uncommitted change under app/ and
-    migrations/ (other people may be editing while a run goes on)."""
+    """The app's code as it is on disk: the committed trees of app/ and migrations/ plus any
+    uncommitted change under them (other people may be editing while a run goes on; commits
+    that touch neither, such as bench/ itself, do not change it)."""
+    trees = _git("rev-parse", "HEAD:app", "HEAD:migrations").replace("\n", "+")
     diff = _git("diff", "HEAD", "--", "app", "migrations")
     untracked = _git("status", "--porcelain", "--", "app", "migrations")
-    return f"{_git('rev-parse', 'HEAD')}:{hashlib.sha256((diff + untracked).encode()).hexdigest()}"
+    return f"{trees}:{hashlib.sha256((diff + untracked).encode()).hexdigest()}"
+
+
+def current_commit() -> str:
+    return _git("rev-parse", "--short", "HEAD")
 
 
 def _cpu_model() -> str:
@@ -154,6 +160,7 @@ def build(
     total_seconds: float,
     finished_at: datetime,
     code_at_start: str,
+    commit_at_start: str,
 ) -> dict[str, Any]:
     dirty = [line for line in _git("status", "--porcelain").splitlines() if line]
     return {
@@ -168,7 +175,7 @@ def build(
         },
         "postgres": {"version": pg_version, "settings": SERVER_SETTINGS},
         "app": {
-            "commit": code_at_start.split(":", 1)[0][:7],
+            "commit": commit_at_start,
             "uncommitted_files": len(dirty),
             # The app processes load the code when each scale starts; differing scales would
             # compare two versions of the app.

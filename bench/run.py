@@ -803,7 +803,8 @@ def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found is None:
         raise SystemExit("wrk is missing: `apt-get install wrk` (make bench installs it)")
-    return subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]  # noqa: S607
+    output = subprocess.run(["wrk", "-v"], capture_output=True, text=True)  # noqa: S607
+    return output.stdout.split("\n")[0].split(" Copyright")[0]
 
 
 def parse_options() -> tuple[Options, bool]:
@@ -883,6 +884,7 @@ def main() -> None:
         raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
     started = time.monotonic()
     code_at_start = report.code_fingerprint()
+    commit_at_start = report.current_commit()
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     server = start_server()
     secret = secrets.token_urlsafe(48)
@@ -902,6 +904,7 @@ def main() -> None:
         total_seconds=round(time.monotonic() - started, 1),
         finished_at=datetime.now(UTC),
         code_at_start=code_at_start,
+        commit_at_start=commit_at_start,
     )
     paths = report.write(document, Path(options.output))
     print(f"Report: {paths[0]} (also {paths[1].name}, latest.md, latest.json)")
