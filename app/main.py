@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +19,7 @@ from app.api.pages import lessons as lesson_pages
 from app.api.pages import player as player_pages
 from app.api.pages import students as student_pages
 from app.api.session_renewal import renew_session
+from app.api.templating import STATIC_DIR
 from app.api.v1 import admin as admin_api
 from app.api.v1 import assignments as assignments_api
 from app.api.v1 import auth as auth_api
@@ -31,8 +31,6 @@ from app.core.config import Settings, get_settings
 from app.core.database import Database
 from app.core.embedded_db import start_embedded_postgres
 from app.core.middleware import AuthMiddleware, CSRFMiddleware
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

@@ -1,7 +1,8 @@
 """The limit: the read scenarios served by Starlette + a raw asyncpg pool, no ORM, no validation.
 
-It runs the same SQL as the real app, statement for statement (copied from what SQLAlchemy
-emits, as pg_stat_statements shows it): BEGIN; the tenant `set_config` statement that also
+It runs the same SQL as the real app, statement for statement: the app's prebuilt statements
+compiled once at import by SQLAlchemy for asyncpg (the two the app builds inline are copied as
+pg_stat_statements shows them): BEGIN; the tenant `set_config` statement that also
 checks the login session (`auth_session_is_valid`, the real app's one-round-trip check); the
 service queries; COMMIT. It connects as the RLS-bound app role, so RLS applies identically.
 What it leaves out is everything in Python: the ORM, pydantic, FastAPI's dependency injection,
@@ -18,6 +19,7 @@ import os
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.cookies import SimpleCookie
@@ -25,12 +27,17 @@ from typing import Any
 
 import asyncpg
 import jwt
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from app.core.config import get_settings
+from app.services import students as student_service
+from app.services.lms import assignments as assignment_service
+from app.services.lms import progress as progress_service
+from app.services.paging import count_statement
 
 SET_ACTOR_AND_CHECK_SESSION = (
     "SELECT set_config('app.user_id', $1, true),"
@@ -39,118 +46,66 @@ SET_ACTOR_AND_CHECK_SESSION = (
     " auth_session_is_valid($4, CAST($1 AS bigint), $3)"
 )
 
-# The summary query of app/services/lms/assignments.py, as SQLAlchemy renders it.
-_SUMMARY_COLUMNS = (
-    "lesson_assignments.teacher_id, lesson_assignments.id, lesson_assignments.lesson_id,"
-    " lesson_assignments.student_id, lesson_assignments.group_id,"
-    " lesson_assignments.lesson_version, lesson_assignments.status, lesson_assignments.due_at,"
-    " lesson_assignments.answers, lesson_assignments.blocks_viewed, lesson_assignments.results,"
-    " lesson_assignments.score, lesson_assignments.max_score, lesson_assignments.attempts_used,"
-    " lesson_assignments.time_spent_seconds, lesson_assignments.feedback,"
-    " lesson_assignments.show_correct_answers, lesson_assignments.score_overridden_by,"
-    " lesson_assignments.score_overridden_at, lesson_assignments.assigned_at,"
-    " lesson_assignments.started_at, lesson_assignments.submitted_at,"
-    " lesson_assignments.graded_at, lesson_assignments.updated_at, lessons.title,"
-    " lessons.attempt_limit, lessons.block_count,"
-    " users.surname, users.name"
-)
-# In the count's subquery every column is labelled, as SQLAlchemy does.
-_SUMMARY_COUNT_COLUMNS = ", ".join(
-    column if " AS " in column else f"{column} AS {column.split('.')[-1]}"
-    for column in (part.strip() for part in _SUMMARY_COLUMNS.split(","))
-)
-_SUMMARY_FROM = (
-    " \nFROM lesson_assignments JOIN lessons ON lessons.teacher_id ="
-    " lesson_assignments.teacher_id AND lessons.id = lesson_assignments.lesson_id JOIN students"
-    " ON students.teacher_id = lesson_assignments.teacher_id AND students.id ="
-    " lesson_assignments.student_id JOIN users ON users.id = students.user_id \n"
-    "WHERE lesson_assignments.teacher_id = $1::BIGINT AND lesson_assignments.student_id ="
-    " $2::BIGINT"
-)
-OPEN = ("assigned", "in_progress")
-DONE = ("submitted", "graded")
-# bucket -> (extra WHERE, ORDER BY, extra parameters)
-BUCKETS: dict[str | None, tuple[str, str, tuple[Any, ...]]] = {
-    None: ("", "lesson_assignments.assigned_at DESC, lesson_assignments.id DESC", ()),
-    "todo": (
-        " AND lesson_assignments.status IN ($3::VARCHAR, $4::VARCHAR)",
-        "lesson_assignments.due_at ASC NULLS LAST, lesson_assignments.id",
-        OPEN,
-    ),
-    "done": (
-        " AND lesson_assignments.status IN ($3::VARCHAR, $4::VARCHAR)",
-        "lesson_assignments.submitted_at DESC, lesson_assignments.id DESC",
-        DONE,
-    ),
-    "overdue": (
-        " AND lesson_assignments.status IN ($3::VARCHAR, $4::VARCHAR)"
-        " AND lesson_assignments.due_at < $5::TIMESTAMP WITH TIME ZONE",
-        "lesson_assignments.due_at ASC, lesson_assignments.id",
-        OPEN,
-    ),
+
+@dataclass(frozen=True)
+class Statement:
+    """One of the app's prebuilt statements as SQLAlchemy renders it for asyncpg, compiled once
+    at import: the limit app sends exactly the app's SQL, with no SQLAlchemy per request."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+    def args(self, **values: Any) -> list[Any]:
+        return [values[name] if name in values else self.constants[name] for name in self.names]
+
+
+def _compiled(stmt: Any, **sample: Any) -> Statement:
+    state = stmt.compile(dialect=PGDialect_asyncpg()).construct_expanded_state(sample)
+    constants = {k: v for k, v in state.parameters.items() if k not in sample}
+    return Statement(state.statement, tuple(state.positiontup or ()), constants)
+
+
+_NOW = datetime.now(UTC)
+_PAGE = {"page_limit": 1, "page_offset": 0}
+OPEN = assignment_service.OPEN
+DONE = assignment_service.DONE
+# bucket -> the student's (or one student's, for a teacher) assignment list
+LISTS = {
+    bucket: _compiled(
+        assignment_service._list_statement(bucket, True, False, False),
+        teacher_id=1,
+        student_id=1,
+        now=_NOW,
+        **_PAGE,
+    )
+    for bucket in (None, *assignment_service.BUCKETS)
 }
-
-
-def _count_sql(where: str) -> str:
-    """The separate count, which the app runs only for a page past the end of the list."""
-    return (
-        f"SELECT count(*) AS count_1 \nFROM (SELECT {_SUMMARY_COUNT_COLUMNS}{_SUMMARY_FROM}"
-        f"{where}) AS anon_1"
+LIST_COUNTS = {
+    bucket: _compiled(
+        count_statement(assignment_service._list_statement(bucket, True, False, False)),
+        teacher_id=1,
+        student_id=1,
+        now=_NOW,
+        **_PAGE,
     )
-
-
-# app/services/paging.py: the page and its total in one query (`count(*) OVER ()`).
-TOTAL = ", count(*) OVER () AS total_rows"
-
-
-def _page_sql(where: str, order: str, first_param: int) -> str:
-    return (
-        f"SELECT {_SUMMARY_COLUMNS}{TOTAL}{_SUMMARY_FROM}{where} ORDER BY {order} \n"
-        f" LIMIT ${first_param}::INTEGER OFFSET ${first_param + 1}::INTEGER"
-    )
-
-
-ONE_ASSIGNMENT = (
-    f"SELECT {_SUMMARY_COLUMNS}{_SUMMARY_FROM.replace('student_id = $2', 'id = $2')}"
-    " AND lesson_assignments.student_id = $3::BIGINT"
+    for bucket in (None, *assignment_service.BUCKETS)
+}
+ONE_ASSIGNMENT = _compiled(
+    assignment_service._one_statement(True, False), teacher_id=1, assignment_id=1, student_id=1
 )
-LESSON_VERSION = (
-    "SELECT lesson_versions.teacher_id, lesson_versions.lesson_id, lesson_versions.version,"
-    " lesson_versions.title, lesson_versions.content, lesson_versions.max_score,"
-    " lesson_versions.created_at \nFROM lesson_versions \nWHERE lesson_versions.teacher_id ="
-    " $1::BIGINT AND lesson_versions.lesson_id = $2::BIGINT AND lesson_versions.version ="
-    " $3::INTEGER"
+VERSION_CONTENT = _compiled(
+    assignment_service._VERSION_CONTENT, teacher_id=1, lesson_id=1, version=1
 )
-LESSON = (
-    "SELECT lessons.created_at, lessons.updated_at, lessons.id, lessons.teacher_id,"
-    " lessons.folder_id, lessons.title, lessons.subject, lessons.tags, lessons.status,"
-    " lessons.version, lessons.content, lessons.block_count, lessons.max_score,"
-    " lessons.attempt_limit,"
-    " lessons.time_limit_minutes, lessons.shuffle_options \nFROM lessons \nWHERE"
-    " lessons.teacher_id = $1::BIGINT AND lessons.id = $2::BIGINT"
-)
+_STUDENTS = student_service._list_statement(False, True)
+STUDENTS_PAGE = _compiled(_STUDENTS, teacher_id=1, **_PAGE)
+STUDENTS_COUNT = _compiled(count_statement(_STUDENTS), teacher_id=1, **_PAGE)
+PROGRESS = _compiled(progress_service._PROGRESS, teacher_id=1, student_ids=[1], now=_NOW)
 _USER_COLUMNS = (
     "users.created_at AS created_at_1, users.updated_at AS updated_at_1, users.id AS id_1,"
     " users.email, users.password_hash, users.role, users.teacher_id AS teacher_id_1,"
     " users.is_active, users.name, users.surname, users.second_name, users.birthday,"
     " users.timezone, users.language"
-)
-STUDENTS_COUNT = (
-    "SELECT count(*) AS count_1 \nFROM (SELECT students.created_at AS created_at,"
-    " students.updated_at AS updated_at, students.id AS id, students.teacher_id AS teacher_id,"
-    " students.user_id AS user_id, users.created_at AS created_at_1, users.updated_at AS"
-    " updated_at_1, users.id AS id_1, users.email AS email, users.password_hash AS"
-    " password_hash, users.role AS role, users.teacher_id AS teacher_id_1, users.is_active AS"
-    " is_active, users.name AS name, users.surname AS surname, users.second_name AS"
-    " second_name, users.birthday AS birthday, users.timezone AS timezone, users.language AS"
-    " language \nFROM students JOIN users ON users.id = students.user_id \nWHERE"
-    " students.teacher_id = $1::BIGINT) AS anon_1"
-)
-STUDENTS_PAGE = (
-    "SELECT students.created_at, students.updated_at, students.id, students.teacher_id,"
-    f" students.user_id, {_USER_COLUMNS}{TOTAL} \nFROM students JOIN users ON users.id ="
-    " students.user_id \nWHERE students.teacher_id = $1::BIGINT ORDER BY users.surname,"
-    " users.name, students.id \n LIMIT $2::INTEGER OFFSET $3::INTEGER"
 )
 OWN_PROFILE = (
     "SELECT students.created_at, students.updated_at, students.id, students.teacher_id,"
@@ -229,9 +184,10 @@ def _summary(row: Any, now: datetime) -> dict[str, Any]:
     return {
         "id": row["id"],
         "lesson_id": row["lesson_id"],
-        "lesson_title": row["title"],
+        "lesson_title": row["lesson_title"],
         "student_id": row["student_id"],
         "student_name": f"{row['surname']} {row['name']}",
+        "student": {"id": row["student_id"], "surname": row["surname"], "name": row["name"]},
         "status": row["status"],
         "due_at": due,
         "overdue": due is not None and due < now and row["status"] in OPEN,
@@ -239,13 +195,26 @@ def _summary(row: Any, now: datetime) -> dict[str, Any]:
         "max_score": row["max_score"],
         "attempts_used": row["attempts_used"],
         "attempt_limit": row["attempt_limit"],
-        "blocks_viewed": len(json.loads(row["blocks_viewed"])),
+        "blocks_viewed": row["blocks_viewed"],
         "block_count": row["block_count"],
         "time_spent_seconds": row["time_spent_seconds"],
         "assigned_at": row["assigned_at"],
         "submitted_at": row["submitted_at"],
         "graded_at": row["graded_at"],
     }
+
+
+async def _fetch_page(
+    connection: Any, page: Statement, count: Statement, **values: Any
+) -> tuple[list[Any], int]:
+    """The rows and the total from the window column; a separate count only for a page past
+    the end (as app/services/paging.py)."""
+    rows = await connection.fetch(page.sql, *page.args(**values))
+    if rows:
+        return rows, int(rows[0]["total_rows"])
+    if values["page_offset"] == 0:
+        return [], 0
+    return [], int(await connection.fetchval(count.sql, *count.args(**values)))
 
 
 async def _list(
@@ -256,25 +225,18 @@ async def _list(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    where, order, extra = BUCKETS[bucket]
     now = datetime.now(UTC)
-    params: list[Any] = [teacher_id, student_id, *extra]
-    if bucket == "overdue":
-        params.append(now)
-    rows = await connection.fetch(_page_sql(where, order, len(params) + 1), *params, limit, offset)
-    total = await _total(connection, rows, offset, _count_sql(where), *params)
+    rows, total = await _fetch_page(
+        connection,
+        LISTS[bucket],
+        LIST_COUNTS[bucket],
+        teacher_id=teacher_id,
+        student_id=student_id,
+        now=now,
+        page_limit=limit,
+        page_offset=offset,
+    )
     return [_summary(row, now) for row in rows], total
-
-
-async def _total(
-    connection: Any, rows: list[Any], offset: int, count_sql: str, *params: Any
-) -> int:
-    """The total from the window column; a separate count only for a page past the end."""
-    if rows:
-        return int(rows[0]["total_rows"])
-    if offset == 0:
-        return 0
-    return int(await connection.fetchval(count_sql, *params))
 
 
 def _page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
@@ -349,37 +311,49 @@ async def get_assignment(request: Request) -> Response:
     teacher_id = int(claims["tid"])
     async with _transaction(request, claims) as connection:
         row = await connection.fetchrow(
-            ONE_ASSIGNMENT, teacher_id, assignment_id, int(claims["stu"])
+            ONE_ASSIGNMENT.sql,
+            *ONE_ASSIGNMENT.args(
+                teacher_id=teacher_id, assignment_id=assignment_id, student_id=int(claims["stu"])
+            ),
         )
         if row is None:
             return _json({"detail": "Assignment not found", "code": "not_found"}, 404)
-        version = await connection.fetchrow(
-            LESSON_VERSION, teacher_id, row["lesson_id"], row["lesson_version"]
+        content = await connection.fetchval(
+            VERSION_CONTENT.sql,
+            *VERSION_CONTENT.args(
+                teacher_id=teacher_id, lesson_id=row["lesson_id"], version=row["lesson_version"]
+            ),
         )
-        lesson = await connection.fetchrow(LESSON, teacher_id, row["lesson_id"])
     status = row["status"]
     attempt_no = row["attempts_used"] + 1 if status in OPEN else row["attempts_used"]
     rng = random.Random(row["id"] * 1000 + attempt_no)  # noqa: S311 - same as the app
-    blocks = [
-        _student_block(block, rng, lesson["shuffle_options"])
-        for block in json.loads(version["content"])
-    ]
+    blocks = [_student_block(block, rng, row["shuffle_options"]) for block in json.loads(content)]
     graded = status == "graded"
+    now = datetime.now(UTC)
+    due = row["due_at"]
     payload = {
-        **_summary(row, datetime.now(UTC)),
+        **_summary(
+            {
+                **row,
+                "blocks_viewed": len(json.loads(row["blocks_viewed"])),
+                "lesson_title": row["lesson_title"],
+            },
+            now,
+        ),
         "attempt_no": attempt_no,
-        "time_limit_minutes": lesson["time_limit_minutes"],
+        "time_limit_minutes": row["time_limit_minutes"],
         "started_at": row["started_at"],
         "blocks": blocks,
         "answers": json.loads(row["answers"]),
         "results": json.loads(row["results"]) if status in DONE and row["results"] else None,
         "feedback": row["feedback"] if graded else None,
         "revealed": None,
+        "overdue": due is not None and due < now and status in OPEN,
     }
     return _json(payload)
 
 
-def _student(row: Any) -> dict[str, Any]:
+def _student(row: Any, progress: dict[str, Any]) -> dict[str, Any]:
     return {
         "email": row["email"],
         "name": row["name"],
@@ -389,19 +363,43 @@ def _student(row: Any) -> dict[str, Any]:
         "timezone": row["timezone"],
         "language": row["language"],
         "is_active": row["is_active"],
-        "created_at": row["created_at_1"],
+        "created_at": row["created_at"],
         "id": row["id"],
-        "user_id": row["id_1"],
+        "user_id": row["user_id"],
         "teacher_id": row["teacher_id"],
+        "progress": progress,
     }
+
+
+NO_PROGRESS = {"assigned": 0, "completed": 0, "overdue": 0, "average_percent": None}
 
 
 async def _students(
     connection: Any, teacher_id: int, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    rows = await connection.fetch(STUDENTS_PAGE, teacher_id, limit, offset)
-    total = await _total(connection, rows, offset, STUDENTS_COUNT, teacher_id)
-    return [_student(row) for row in rows], total
+    """A page of students and each one's progress (two queries, as the app)."""
+    rows, total = await _fetch_page(
+        connection,
+        STUDENTS_PAGE,
+        STUDENTS_COUNT,
+        teacher_id=teacher_id,
+        page_limit=limit,
+        page_offset=offset,
+    )
+    progress: dict[int, dict[str, Any]] = {}
+    if rows:
+        args = PROGRESS.args(
+            teacher_id=teacher_id, student_ids=[row["id"] for row in rows], now=datetime.now(UTC)
+        )
+        for found in await connection.fetch(PROGRESS.sql, *args):
+            average = found["average_percent"]
+            progress[found["student_id"]] = {
+                "assigned": found["assigned"],
+                "completed": found["completed"],
+                "overdue": found["overdue"],
+                "average_percent": None if average is None else round(average, 1),
+            }
+    return [_student(row, progress.get(row["id"], NO_PROGRESS)) for row in rows], total
 
 
 async def list_students(request: Request) -> Response:

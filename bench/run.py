@@ -576,6 +576,10 @@ def summarize(measured: Measured, connections: int) -> dict[str, Any]:
 # --- EXPLAIN, as the app role with the tenant set
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 EXPLAIN_CASES = (
     ("student todo list (page)", "student", "todo_page"),
     ("one assignment (student)", "student", "one"),
@@ -594,20 +598,20 @@ async def explain(server: BenchServer, phase: Phase) -> list[dict[str, Any]]:
         teacher_id,
         student["student_id"],
     )
-    where, order, extra = limit_app.BUCKETS["todo"]
+    page = {"teacher_id": teacher_id, "student_id": student["student_id"], "now": _now()}
+    page.update(page_limit=50, page_offset=0)
+    one = limit_app.ONE_ASSIGNMENT
     statements = {
-        "todo_page": (
-            limit_app._page_sql(where, order, 5),
-            [teacher_id, student["student_id"], *extra, 50, 0],
-        ),
+        "todo_page": (limit_app.LISTS["todo"].sql, limit_app.LISTS["todo"].args(**page)),
         "one": (
-            limit_app.ONE_ASSIGNMENT,
-            [teacher_id, assignment[0]["id"], student["student_id"]],
+            one.sql,
+            one.args(
+                teacher_id=teacher_id,
+                assignment_id=assignment[0]["id"],
+                student_id=student["student_id"],
+            ),
         ),
-        "teacher_page": (
-            limit_app._page_sql("", limit_app.BUCKETS[None][1], 3),
-            [teacher_id, student["student_id"], 50, 0],
-        ),
+        "teacher_page": (limit_app.LISTS[None].sql, limit_app.LISTS[None].args(**page)),
         "rls": ("SELECT count(*) FROM lesson_assignments", []),
     }
     connection = await server.connect(phase.database, APP_ROLE)

@@ -257,7 +257,13 @@ class LessonAssignment(SQLModel, table=True):
             name="fk_lesson_assignments_group",
             ondelete="RESTRICT",
         ),
-        Index("ix_lesson_assignments_student", "teacher_id", "student_id", "status"),
+        Index(
+            "ix_lesson_assignments_student",
+            "teacher_id",
+            "student_id",
+            "status",
+            postgresql_include=["due_at", "score", "max_score"],
+        ),
         Index("ix_lesson_assignments_status", "teacher_id", "status", "submitted_at"),
         {"postgresql_partition_by": "HASH (teacher_id)"},
     )

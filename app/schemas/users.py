@@ -7,6 +7,7 @@ Create schemas have no `role` or `teacher_id`: those come from who is asking, ne
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -142,6 +143,21 @@ class StudentRead(PersonRead):
     id: int
     user_id: int | None
     teacher_id: int
+
+
+class StudentProgress(BaseModel):
+    """How a student is doing with their assignments (all of them, this teacher's)."""
+
+    assigned: int = 0
+    completed: int = Field(0, description="Submitted or graded")
+    overdue: int = Field(0, description="Not submitted and past the due date")
+    average_percent: Decimal | None = Field(
+        None, description="Mean score of the graded assignments, percent of their maximum"
+    )
+
+
+class StudentListItem(StudentRead):
+    progress: StudentProgress
 
 
 class UserRead(PersonRead):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import functools
+from typing import Any
+
+from sqlalchemy import Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -11,9 +14,16 @@ from app.core.config import Settings
 from app.core.errors import NotFound
 from app.core.i18n import N_
 from app.models.users import Role, Student, User
-from app.schemas.users import StudentCreate, StudentRead, StudentUpdate, TeacherRead
+from app.schemas.users import (
+    StudentCreate,
+    StudentListItem,
+    StudentRead,
+    StudentUpdate,
+    TeacherRead,
+)
 from app.services import accounts
-from app.services.paging import fetch_page
+from app.services.lms.progress import progress_of
+from app.services.paging import fetch_page, paged
 from app.services.scoping import require_role, scoped, tenant_id
 
 
@@ -49,6 +59,60 @@ def _with_account(actor: Actor):
     )
 
 
+# The list reads plain columns (named as StudentRead names them), never the password hash.
+_LIST_COLUMNS = (
+    col(Student.id),
+    col(Student.user_id),
+    col(Student.teacher_id),
+    col(User.email),
+    col(User.name),
+    col(User.surname),
+    col(User.second_name),
+    col(User.birthday),
+    col(User.timezone),
+    col(User.language),
+    col(User.is_active),
+    col(User.created_at),
+)
+
+
+@functools.cache
+def _list_statement(searching: bool, include_inactive: bool) -> Select:
+    """One shape of the student list, built once; the values come as bind parameters."""
+    stmt = (
+        select(*_LIST_COLUMNS)
+        .join(User, col(User.id) == col(Student.user_id))
+        .where(col(Student.teacher_id) == bindparam("teacher_id"))
+    )
+    if not include_inactive:
+        stmt = stmt.where(col(User.is_active))
+    if searching:
+        pattern = bindparam("pattern", type_=String())
+        stmt = stmt.where(
+            func.lower(User.email).like(pattern)
+            | func.lower(User.name).like(pattern)
+            | func.lower(User.surname).like(pattern)
+        )
+    return paged(stmt.order_by(col(User.surname), col(User.name), col(Student.id)))
+
+
+async def _student_page(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    limit: int,
+    offset: int,
+    search: str | None,
+    include_inactive: bool = True,
+) -> tuple[list[Any], int]:
+    require_role(actor, Role.TEACHER)
+    params: dict[str, Any] = {"teacher_id": tenant_id(actor)}
+    if search:
+        params["pattern"] = f"%{search.strip().lower()}%"
+    stmt = _list_statement(bool(search), include_inactive)
+    return await fetch_page(session, stmt, params, limit=limit, offset=offset)
+
+
 async def list_students(
     session: AsyncSession,
     actor: Actor,
@@ -59,24 +123,28 @@ async def list_students(
     include_inactive: bool = True,
 ) -> tuple[list[StudentRead], int]:
     """The teacher's students by surname, name, id."""
-    require_role(actor, Role.TEACHER)
-    stmt = _with_account(actor)
-    if not include_inactive:
-        stmt = stmt.where(col(User.is_active))
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        stmt = stmt.where(
-            func.lower(User.email).like(pattern)
-            | func.lower(User.name).like(pattern)
-            | func.lower(User.surname).like(pattern)
-        )
-    rows, total = await fetch_page(
+    rows, total = await _student_page(
         session,
-        stmt.order_by(col(User.surname), col(User.name), col(Student.id)),
+        actor,
         limit=limit,
         offset=offset,
+        search=search,
+        include_inactive=include_inactive,
     )
-    return [_read(student, user) for student, user in rows], total
+    return [StudentRead.model_validate(row._mapping) for row in rows], total
+
+
+async def list_students_with_progress(
+    session: AsyncSession, actor: Actor, *, limit: int, offset: int, search: str | None = None
+) -> tuple[list[StudentListItem], int]:
+    """The student list with each student's progress (one more query for the whole page)."""
+    rows, total = await _student_page(session, actor, limit=limit, offset=offset, search=search)
+    progress = await progress_of(session, tenant_id(actor), [row.id for row in rows])
+    items = [
+        StudentListItem.model_validate({**row._mapping, "progress": progress[row.id]})
+        for row in rows
+    ]
+    return items, total
 
 
 async def _get(session: AsyncSession, actor: Actor, student_id: int) -> tuple[Student, User]:

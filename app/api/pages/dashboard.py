@@ -36,7 +36,7 @@ async def dashboard_page(request: Request, actor: CurrentActor, session: Session
         )
         return render(request, "dashboard/superuser.html", {"teachers": teachers, "total": total})
     if actor.role is Role.TEACHER:
-        students, total = await student_service.list_students(
+        students, total = await student_service.list_students_with_progress(
             session, actor, limit=page.limit, offset=page.offset
         )
         return render(request, "dashboard/teacher.html", {"students": students, "total": total})

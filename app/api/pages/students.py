@@ -32,7 +32,7 @@ async def student_list_page(
 ) -> Response:
     """The teacher's students, searchable."""
     page = Pagination(limit=PAGE_SIZE, offset=offset)
-    students, total = await student_service.list_students(
+    students, total = await student_service.list_students_with_progress(
         session, actor, limit=page.limit, offset=page.offset, search=q
     )
     return render(

@@ -14,21 +14,22 @@ from app.api.deps import (
     TeacherActor,
 )
 from app.schemas.common import Page
-from app.schemas.users import StudentRead, StudentUpdate
+from app.schemas.users import StudentListItem, StudentRead, StudentUpdate
 from app.services import students as student_service
 
 router = APIRouter(prefix="/students", tags=["students"])
 
 
-@router.get("", response_model=Page[StudentRead])
+@router.get("", response_model=Page[StudentListItem])
 async def list_students(
     actor: TeacherActor, session: SessionDep, page: PaginationDep, q: SearchQuery = None
-) -> Page[StudentRead]:
-    """The teacher's own students, by surname and name."""
-    items, total = await student_service.list_students(
+) -> Page[StudentListItem]:
+    """The teacher's own students, by surname and name, each with their progress (assigned,
+    completed, overdue, average score)."""
+    items, total = await student_service.list_students_with_progress(
         session, actor, limit=page.limit, offset=page.offset, search=q
     )
-    return Page[StudentRead].build(items, total, page)
+    return Page[StudentListItem].build(items, total, page)
 
 
 @router.post("", response_model=StudentRead, status_code=status.HTTP_201_CREATED)

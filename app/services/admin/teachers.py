@@ -62,7 +62,7 @@ async def list_teachers(
         limit=limit,
         offset=offset,
     )
-    return [_read(user, count) for user, count in rows], total
+    return [_read(user, count) for user, count, _total in rows], total
 
 
 async def _get_teacher_user(session: AsyncSession, teacher_id: int) -> User:

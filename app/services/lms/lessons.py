@@ -281,22 +281,5 @@ async def list_lessons(
     return [to_summary(row[0]) for row in rows], total
 
 
-async def get_version(
-    session: AsyncSession, teacher_id: int, lesson_id: int, version: int
-) -> LessonVersion:
-    found = (
-        await session.scalars(
-            select(LessonVersion).where(
-                col(LessonVersion.teacher_id) == teacher_id,
-                col(LessonVersion.lesson_id) == lesson_id,
-                col(LessonVersion.version) == version,
-            )
-        )
-    ).one_or_none()
-    if found is None:
-        raise NotFound(N_("Lesson not found"))
-    return found
-
-
 def question_blocks(blocks: list[Block]) -> list[Block]:
     return [block for block in blocks if is_question(block)]

@@ -15,7 +15,6 @@ from app.core.i18n import N_
 from app.models.lms import (
     AssignmentAttempt,
     AssignmentStatus,
-    Lesson,
     LessonAssignment,
     LessonStatus,
 )
@@ -31,7 +30,6 @@ from app.services.lms.assignments import (
     DONE,
     OPEN,
     current_attempt_no,
-    lesson_of,
     load_assignment,
     now_utc,
     student_view,
@@ -44,10 +42,12 @@ from app.services.scoping import require_role
 TIME_LIMIT_GRACE = timedelta(seconds=30)
 
 
-def _time_is_up(assignment: LessonAssignment, lesson: Lesson, now: datetime) -> bool:
-    if lesson.time_limit_minutes is None or assignment.started_at is None:
+def _time_is_up(
+    assignment: LessonAssignment, time_limit_minutes: int | None, now: datetime
+) -> bool:
+    if time_limit_minutes is None or assignment.started_at is None:
         return False
-    deadline = assignment.started_at + timedelta(minutes=lesson.time_limit_minutes)
+    deadline = assignment.started_at + timedelta(minutes=time_limit_minutes)
     return now > deadline + TIME_LIMIT_GRACE
 
 
@@ -65,9 +65,8 @@ async def save_progress(
     row, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
     if assignment.status not in OPEN:
         raise Conflict(N_("This attempt is already submitted"))
-    lesson = await lesson_of(session, assignment)
     now = now_utc()
-    if _time_is_up(assignment, lesson, now):
+    if _time_is_up(assignment, row.time_limit_minutes, now):
         raise Conflict(N_("Time is up: submit what you have saved"))
     blocks = await version_blocks(session, assignment)
     if data.answers:
@@ -86,7 +85,7 @@ async def save_progress(
         assignment.started_at = now
     assignment.updated_at = now
     await session.flush()
-    return await student_view(session, row, assignment)
+    return student_view(row, assignment, blocks)
 
 
 def total_points(results: list[dict[str, Any]]) -> Decimal:
@@ -128,14 +127,13 @@ async def submit(
     already_submitted = (
         data.attempt_no is not None and data.attempt_no <= assignment.attempts_used
     ) or (data.attempt_no is None and assignment.status in DONE)
-    if already_submitted:
-        return await student_view(session, row, assignment)
-
-    lesson = await lesson_of(session, assignment)
     blocks = await version_blocks(session, assignment)
+    if already_submitted:
+        return student_view(row, assignment, blocks)
+
     now = now_utc()
     answers = dict(assignment.answers or {})
-    if data.answers and not _time_is_up(assignment, lesson, now):
+    if data.answers and not _time_is_up(assignment, row.time_limit_minutes, now):
         answers.update(_known_answers(blocks, data.answers))
     results = [result.as_json() for result in grade_answers(blocks, answers)]
     score = total_points(results)
@@ -176,7 +174,7 @@ async def submit(
     await emit_event(session, "submitted", assignment)
     if not pending:
         await emit_event(session, "graded", assignment)
-    return await student_view(session, row, assignment)
+    return student_view(row, assignment, blocks)
 
 
 async def start_new_attempt(
@@ -186,19 +184,18 @@ async def start_new_attempt(
     require_role(actor, Role.STUDENT)
     row, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
     if assignment.status in OPEN:
-        return await student_view(session, row, assignment)
+        return student_view(row, assignment, await version_blocks(session, assignment))
     # The teacher grades the latest attempt: starting another would leave this one's essays
     # ungradable.
     if assignment.status == AssignmentStatus.SUBMITTED.value:
         raise Conflict(N_("Your last attempt is waiting for the teacher's grade"))
-    lesson = await lesson_of(session, assignment)
-    if lesson.attempt_limit is not None and assignment.attempts_used >= lesson.attempt_limit:
+    if row.attempt_limit is not None and assignment.attempts_used >= row.attempt_limit:
         raise Conflict(N_("No attempts left"))
-    if lesson.status == LessonStatus.ARCHIVED.value:
+    if row.lesson_status == LessonStatus.ARCHIVED.value:
         raise Conflict(N_("This lesson is archived"))
     now = now_utc()
-    assignment.lesson_version = lesson.version
-    assignment.max_score = lesson.max_score
+    assignment.lesson_version = row.lesson_current_version
+    assignment.max_score = row.lesson_max_score
     assignment.status = AssignmentStatus.IN_PROGRESS.value
     assignment.answers = {}
     assignment.blocks_viewed = []
@@ -206,4 +203,4 @@ async def start_new_attempt(
     assignment.updated_at = now
     # Score, results and feedback of the last attempt stay visible until this one is submitted.
     await session.flush()
-    return await student_view(session, row, assignment)
+    return student_view(row, assignment, await version_blocks(session, assignment))
