@@ -70,24 +70,18 @@ _NOW = datetime.now(UTC)
 _PAGE = {"page_limit": 1, "page_offset": 0}
 OPEN = assignment_service.OPEN
 DONE = assignment_service.DONE
-# bucket -> the student's (or one student's, for a teacher) assignment list
+_LIST_SAMPLE = {"teacher_id": 1, "student_id": 1, "now": _NOW, **_PAGE}
+# bucket -> the student's (or one student's, for a teacher) assignment list, and its count
 LISTS = {
     bucket: _compiled(
-        assignment_service._list_statement(bucket, True, False, False),
-        teacher_id=1,
-        student_id=1,
-        now=_NOW,
-        **_PAGE,
+        assignment_service._list_statement(bucket, True, False, False), **_LIST_SAMPLE
     )
     for bucket in (None, *assignment_service.BUCKETS)
 }
 LIST_COUNTS = {
     bucket: _compiled(
         count_statement(assignment_service._list_statement(bucket, True, False, False)),
-        teacher_id=1,
-        student_id=1,
-        now=_NOW,
-        **_PAGE,
+        **_LIST_SAMPLE,
     )
     for bucket in (None, *assignment_service.BUCKETS)
 }
@@ -329,16 +323,10 @@ async def get_assignment(request: Request) -> Response:
     rng = random.Random(row["id"] * 1000 + attempt_no)  # noqa: S311 - same as the app
     blocks = [_student_block(block, rng, row["shuffle_options"]) for block in json.loads(content)]
     graded = status == "graded"
-    now = datetime.now(UTC)
-    due = row["due_at"]
     payload = {
+        # The list rows count the blocks seen in SQL; this row has the JSON itself.
         **_summary(
-            {
-                **row,
-                "blocks_viewed": len(json.loads(row["blocks_viewed"])),
-                "lesson_title": row["lesson_title"],
-            },
-            now,
+            {**row, "blocks_viewed": len(json.loads(row["blocks_viewed"]))}, datetime.now(UTC)
         ),
         "attempt_no": attempt_no,
         "time_limit_minutes": row["time_limit_minutes"],
@@ -348,7 +336,6 @@ async def get_assignment(request: Request) -> Response:
         "results": json.loads(row["results"]) if status in DONE and row["results"] else None,
         "feedback": row["feedback"] if graded else None,
         "revealed": None,
-        "overdue": due is not None and due < now and status in OPEN,
     }
     return _json(payload)
 

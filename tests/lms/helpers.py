@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -99,6 +100,11 @@ FULL_CONTENT: list[Json] = [
     {"id": "es", "type": "essay", "prompt": "Write about your day", "points": 5},
 ]
 QUESTION_IDS = ("sc", "mc", "tf", "sa", "num", "mat", "ord", "fb", "es")
+
+
+def iso(delta: timedelta) -> str:
+    """A time-zone-aware ISO datetime relative to now."""
+    return (datetime.now(UTC) + delta).isoformat()
 
 
 def full_lesson(**overrides: Any) -> Json:

@@ -4,7 +4,7 @@ attempts and time limits, grading by hand, lesson versions, and the submitted/gr
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,17 +23,13 @@ from tests.lms.helpers import (
     assign_one,
     create_lesson,
     essay_lesson,
+    iso,
     ok,
     quiz_lesson,
     student_client,
 )
 
 RIGHT = {"q1": "b", "q2": True}  # the quiz's correct answers: 2 + 1 points
-
-
-def iso(delta: timedelta) -> str:
-    """A time-zone-aware ISO datetime relative to now."""
-    return (datetime.now(UTC) + delta).isoformat()
 
 
 async def attempt_rows(

@@ -3,7 +3,7 @@ the average score of graded work, counted from their own assignments only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
@@ -14,6 +14,7 @@ from tests.lms.helpers import (
     assign,
     assign_one,
     create_lesson,
+    iso,
     ok,
     quiz_lesson,
     student_client,
@@ -21,10 +22,6 @@ from tests.lms.helpers import (
 
 RIGHT = {"q1": "b", "q2": True}  # 2 + 1 points of 3
 HALF = {"q1": "b", "q2": False}  # 2 of 3 points
-
-
-def iso(delta: timedelta) -> str:
-    return (datetime.now(UTC) + delta).isoformat()
 
 
 def progress_by_student(page: Json) -> dict[int, Json]:

@@ -7,7 +7,6 @@ scores), in the tenant's one partition.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +17,8 @@ from sqlmodel import col
 
 from app.models.lms import AssignmentStatus, LessonAssignment
 from app.schemas.users import StudentProgress
+from app.services.lms.assignments import DONE, OPEN, now_utc
 
-OPEN = (AssignmentStatus.ASSIGNED.value, AssignmentStatus.IN_PROGRESS.value)
-DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.GRADED.value)
 PERCENT = Decimal("0.1")
 
 _status = col(LessonAssignment.status)
@@ -57,7 +55,7 @@ async def progress_of(
         params: dict[str, Any] = {
             "teacher_id": teacher_id,
             "student_ids": list(student_ids),
-            "now": datetime.now(UTC),
+            "now": now_utc(),
         }
         for row in await session.execute(_PROGRESS, params):
             average = row.average_percent
