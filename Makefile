@@ -9,20 +9,29 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 	$$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1 \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: help run test lint typecheck e2e-deps clean-var messages
+.PHONY: help run test lint typecheck e2e-deps clean-var messages lock
 
 help:
 	@echo "make run   - start the platform on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make test  - lint, type-check and run the whole test suite"
 	@echo "make bench - the load benchmark, report in bench/results/latest.md (bench-quick: 1% only)"
+	@echo "make lock  - upgrade the pinned dependencies in requirements.lock"
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the lock: every package pinned with its hashes, nothing resolved at install time.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.11 found" >&2; exit 1; }
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+# The one command that upgrades the dependencies: re-resolve pyproject.toml to the newest
+# releases for Python >= 3.11 on every platform, with hashes; then `make test` and commit.
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --upgrade --no-header --quiet -o requirements.lock
 
 run: $(VENV)/.installed
 	$(PY) -m app.manage serve
@@ -30,6 +39,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy app migrations tests bench

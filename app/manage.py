@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
 import signal
 from datetime import date
@@ -11,16 +13,21 @@ from typing import Annotated
 import typer
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.engine import URL
 
+from app.core import jobs
 from app.core.actor import Actor
 from app.core.config import Settings, get_settings
 from app.core.database import Database, resolve_owner_url
 from app.core.embedded_db import EmbeddedPostgres, start_embedded_postgres
 from app.core.errors import Conflict
+from app.core.events import EventBus
 from app.core.migrations import upgrade_to_head
 from app.models.users import Role
-from app.schemas.users import PersonCreate
-from app.services import accounts
+from app.schemas.accounts import PersonCreate
+from app.services.accounts import users as accounts
+from app.services.auth import jobs as auth_jobs
+from app.subscriptions import subscribe_all
 
 cli = typer.Typer(
     help="Tutor Platform management commands.",
@@ -49,9 +56,9 @@ async def _create_superuser(settings: Settings, data: PersonCreate) -> int:
     database = Database.connect(
         settings.app_database_url_for(resolve_owner_url(settings)), settings
     )
+    subscribe_all(database.events)
     try:
         async with database.transaction(Actor.system()) as session:
-            await accounts.ensure_email_free(session, data.email)
             user = await accounts.create_user(
                 session, settings, data, role=Role.SUPERUSER, teacher_id=None
             )
@@ -130,6 +137,37 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+async def _serve_with_worker(config: uvicorn.Config, settings: Settings, app_url: URL) -> bool:
+    """The server and, unless JOBS_WORKER_IN_SERVER=false, a jobs worker in the same event loop;
+    a worker that fails stops the server. Returns whether the server started."""
+    server = uvicorn.Server(config)
+    if not settings.jobs_worker_in_server:
+        await server.serve()
+        return server.started
+
+    def stop_server_if_failed(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            server.should_exit = True
+
+    worker = asyncio.create_task(
+        jobs.work(
+            settings,
+            app_url,
+            events=subscribe_all(EventBus()),
+            name="serve",
+            install_signal_handlers=False,
+        )
+    )
+    worker.add_done_callback(stop_server_if_failed)
+    try:
+        await server.serve()
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    return server.started
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -146,6 +184,7 @@ def serve(
     try:
         upgrade_to_head(owner_url, settings)
         database = Database.connect(settings.app_database_url_for(owner_url), settings)
+        subscribe_all(database.events)
 
         async def first_run() -> str | None:
             try:
@@ -169,15 +208,58 @@ def serve(
             )
         else:
             typer.echo("Log in with an administrator account (python -m app.manage create-admin).")
+        if settings.jobs_worker_in_server:
+            typer.echo("Background jobs run in this process too (a worker beside the server).")
         typer.echo("Press Ctrl-C to stop.\n")
         # uvicorn re-raises the signal that stopped it once it has shut down; as Python
-        # exceptions both SIGINT and SIGTERM then unwind through `finally` and stop PostgreSQL.
+        # exceptions both SIGINT and SIGTERM then unwind through `finally` (the worker stops
+        # after its running jobs, then PostgreSQL). Our own SIGINT handler also keeps asyncio
+        # from cancelling the main task, which would cut the worker's shutdown short.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        uvicorn.run("app.main:app", host=host, port=port, proxy_headers=True, log_level="info")
+        signal.signal(signal.SIGINT, _exit_on_signal)
+        config = uvicorn.Config(
+            "app.main:app", host=host, port=port, proxy_headers=True, log_level="info"
+        )
+        worker_url = settings.app_database_url_for(owner_url)
+        if not asyncio.run(_serve_with_worker(config, settings, worker_url)):
+            raise SystemExit(3)  # uvicorn's exit code for a server that failed to start
     finally:
         if embedded is not None:
             typer.echo("Stopping the embedded PostgreSQL ...")
             embedded.stop()
+
+
+@cli.command("worker")
+def worker() -> None:
+    """Run a background-jobs worker alone; Ctrl-C or SIGTERM stops it after its running jobs."""
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    app_url = settings.app_database_url_for(resolve_owner_url(settings))
+    typer.echo("Starting a jobs worker (Ctrl-C stops it) ...")
+    try:
+        asyncio.run(jobs.work(settings, app_url, events=subscribe_all(EventBus())))
+    except jobs.JobsSchemaMissing as error:
+        raise _fail(str(error)) from None
+    typer.echo("Jobs worker stopped.")
+
+
+async def _cleanup_sessions(settings: Settings) -> int:
+    database = Database.connect(
+        settings.app_database_url_for(resolve_owner_url(settings)), settings
+    )
+    subscribe_all(database.events)
+    try:
+        async with database.transaction(Actor.system()) as session:
+            return await auth_jobs.delete_ended_sessions(session)
+    finally:
+        await database.dispose()
+
+
+@cli.command("cleanup-sessions")
+def cleanup_sessions() -> None:
+    """Delete login sessions that ended more than a week ago (a worker also does it hourly)."""
+    deleted = asyncio.run(_cleanup_sessions(get_settings()))
+    typer.echo(f"Deleted {deleted} ended login sessions.")
 
 
 if __name__ == "__main__":

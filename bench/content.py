@@ -2,6 +2,9 @@
 validated once with the app's own block models, and per template a few answer sets graded with
 the app's own grader. The generator picks among these per row, so every stored lesson, answer and
 result is exactly what the app would have written.
+
+The types come from the block registry: the answers are each type's own `sample_answer`, and a
+type that no template below uses yet joins the test ("Контрольная") with its own `example`.
 """
 
 from __future__ import annotations
@@ -12,21 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.schemas.blocks import (
-    QUESTION_TYPES,
-    Block,
-    EssayBlock,
-    FillBlanksBlock,
-    MatchingBlock,
-    MultipleChoiceBlock,
-    NumericBlock,
-    OrderingBlock,
-    ShortAnswerBlock,
-    SingleChoiceBlock,
-    TrueFalseBlock,
-    content_adapter,
-    max_score,
-)
+from app.schemas.lms.blocks import BLOCKS, Block, QuestionBase, content_adapter, max_score
 from app.services.lms.grading import CENT, grade_answers
 
 # How many answer sets per template, and how likely each question is answered right in them.
@@ -243,6 +232,16 @@ RAW_TEMPLATES: list[tuple[str, list[dict[str, Any]]]] = [
 ]
 
 
+def _with_every_type(templates: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Add an example of each registered block type that no template uses (a new type)."""
+    used = {block["type"] for _, blocks in templates for block in blocks}
+    test = next(blocks for subject, blocks in templates if subject == "Контрольная")
+    test.extend(kind.example(f"te-{name}") for name, kind in BLOCKS.items() if name not in used)
+
+
+_with_every_type(RAW_TEMPLATES)
+
+
 @dataclass(frozen=True)
 class AnswerSet:
     """One way a student answered a template: the answers and what the app's grader made of them."""
@@ -266,58 +265,15 @@ class LessonTemplate:
     answer_sets: list[AnswerSet]
 
 
-def _right_answer(block: Block) -> Any:
-    if isinstance(block, SingleChoiceBlock):
-        return block.correct
-    if isinstance(block, MultipleChoiceBlock):
-        return list(block.correct)
-    if isinstance(block, TrueFalseBlock):
-        return block.correct
-    if isinstance(block, ShortAnswerBlock):
-        return block.accepted[0]
-    if isinstance(block, NumericBlock):
-        return str(block.value)
-    if isinstance(block, MatchingBlock):
-        return {pair.id: pair.right_id for pair in block.pairs}
-    if isinstance(block, OrderingBlock):
-        return [item.id for item in block.items]
-    if isinstance(block, FillBlanksBlock):
-        return {gap.id: gap.accepted[0] for gap in block.gaps}
-    if isinstance(block, EssayBlock):
-        return " ".join(["Летом я ездил к бабушке в деревню и купался в реке."] * 8)
-    raise AssertionError(block.type)
-
-
-def _wrong_answer(block: Block) -> Any:
-    if isinstance(block, SingleChoiceBlock):
-        return block.options[0].id
-    if isinstance(block, MultipleChoiceBlock):
-        return [block.options[2].id]
-    if isinstance(block, TrueFalseBlock):
-        return not block.correct
-    if isinstance(block, ShortAnswerBlock | NumericBlock):
-        return "0"
-    if isinstance(block, MatchingBlock):
-        rights = [pair.right_id for pair in block.pairs]
-        return {pair.id: rights[(i + 1) % len(rights)] for i, pair in enumerate(block.pairs)}
-    if isinstance(block, OrderingBlock):
-        return [item.id for item in reversed(block.items)]
-    if isinstance(block, FillBlanksBlock):
-        return {gap.id: "не знаю" for gap in block.gaps}
-    if isinstance(block, EssayBlock):
-        return "Не успел написать, допишу позже."
-    raise AssertionError(block.type)
-
-
 def _total(results: list[dict[str, Any]]) -> Decimal:
     return sum((Decimal(item["points"]) for item in results), Decimal(0)).quantize(CENT)
 
 
 def _answer_set(blocks: list[Block], skill: float, rng: random.Random) -> AnswerSet:
     answers = {
-        block.id: _right_answer(block) if rng.random() < skill else _wrong_answer(block)
+        block.id: block.sample_answer(right=rng.random() < skill)
         for block in blocks
-        if isinstance(block, QUESTION_TYPES)
+        if isinstance(block, QuestionBase)
     }
     submitted = [result.as_json() for result in grade_answers(blocks, answers)]
     # The teacher grades each essay: full points for a good one, two for a weak one.
@@ -351,7 +307,7 @@ def build_templates(seed: int) -> list[LessonTemplate]:
                 blocks=blocks,
                 content=content,
                 max_score=max_score(blocks),
-                question_ids=[b.id for b in blocks if isinstance(b, QUESTION_TYPES)],
+                question_ids=[b.id for b in blocks if isinstance(b, QuestionBase)],
                 answer_sets=[_answer_set(blocks, skill, rng) for skill in VARIANT_SKILL],
             )
         )

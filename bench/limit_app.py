@@ -1,8 +1,9 @@
 """The limit: the read scenarios served by Starlette + a raw asyncpg pool, no ORM, no validation.
 
-It runs the same SQL as the real app, statement for statement: the app's prebuilt statements
-compiled once at import by SQLAlchemy for asyncpg (the two the app builds inline are copied as
-pg_stat_statements shows them): BEGIN; the tenant `set_config` statement that also
+It runs the same SQL as the real app, statement for statement: the public prebuilt statements of
+the features' repositories, compiled once at import by SQLAlchemy for asyncpg (the two the app
+does not build there are copied as pg_stat_statements shows them: the ORM's `session.get` of a
+user, and the session's actor statement): BEGIN; the tenant `set_config` statement that also
 checks the login session (`auth_session_is_valid`, the real app's one-round-trip check); the
 service queries; COMMIT. It connects as the RLS-bound app role, so RLS applies identically.
 What it leaves out is everything in Python: the ORM, pydantic, FastAPI's dependency injection,
@@ -34,9 +35,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from app.core.config import get_settings
-from app.services import students as student_service
-from app.services.lms import assignments as assignment_service
-from app.services.lms import progress as progress_service
+from app.services.accounts import repository as accounts_repository
+from app.services.lms import repository as lms_repository
 from app.services.paging import count_statement
 
 SET_ACTOR_AND_CHECK_SESSION = (
@@ -68,45 +68,29 @@ def _compiled(stmt: Any, **sample: Any) -> Statement:
 
 _NOW = datetime.now(UTC)
 _PAGE = {"page_limit": 1, "page_offset": 0}
-OPEN = assignment_service.OPEN
-DONE = assignment_service.DONE
+OPEN = lms_repository.OPEN
+DONE = lms_repository.DONE
 _LIST_SAMPLE = {"teacher_id": 1, "student_id": 1, "now": _NOW, **_PAGE}
+_BUCKETS = (None, *lms_repository.BUCKETS)
 # bucket -> the student's (or one student's, for a teacher) assignment list, and its count
-LISTS = {
-    bucket: _compiled(
-        assignment_service._list_statement(bucket, True, False, False), **_LIST_SAMPLE
-    )
-    for bucket in (None, *assignment_service.BUCKETS)
+_LIST_STATEMENTS = {
+    bucket: lms_repository.assignment_list_statement(bucket, True, False, False)
+    for bucket in _BUCKETS
 }
+LISTS = {bucket: _compiled(stmt, **_LIST_SAMPLE) for bucket, stmt in _LIST_STATEMENTS.items()}
 LIST_COUNTS = {
-    bucket: _compiled(
-        count_statement(assignment_service._list_statement(bucket, True, False, False)),
-        **_LIST_SAMPLE,
-    )
-    for bucket in (None, *assignment_service.BUCKETS)
+    bucket: _compiled(count_statement(stmt), **_LIST_SAMPLE)
+    for bucket, stmt in _LIST_STATEMENTS.items()
 }
 ONE_ASSIGNMENT = _compiled(
-    assignment_service._one_statement(True, False), teacher_id=1, assignment_id=1, student_id=1
+    lms_repository.assignment_statement(True, False), teacher_id=1, assignment_id=1, student_id=1
 )
-VERSION_CONTENT = _compiled(
-    assignment_service._VERSION_CONTENT, teacher_id=1, lesson_id=1, version=1
-)
-_STUDENTS = student_service._list_statement(False, True)
+VERSION_CONTENT = _compiled(lms_repository.VERSION_CONTENT, teacher_id=1, lesson_id=1, version=1)
+_STUDENTS = accounts_repository.student_list_statement(False, True)
 STUDENTS_PAGE = _compiled(_STUDENTS, teacher_id=1, **_PAGE)
 STUDENTS_COUNT = _compiled(count_statement(_STUDENTS), teacher_id=1, **_PAGE)
-PROGRESS = _compiled(progress_service._PROGRESS, teacher_id=1, student_ids=[1], now=_NOW)
-_USER_COLUMNS = (
-    "users.created_at AS created_at_1, users.updated_at AS updated_at_1, users.id AS id_1,"
-    " users.email, users.password_hash, users.role, users.teacher_id AS teacher_id_1,"
-    " users.is_active, users.name, users.surname, users.second_name, users.birthday,"
-    " users.timezone, users.language"
-)
-OWN_PROFILE = (
-    "SELECT students.created_at, students.updated_at, students.id, students.teacher_id,"
-    f" students.user_id, {_USER_COLUMNS} \nFROM students JOIN users ON users.id ="
-    " students.user_id \nWHERE students.user_id = $1::BIGINT AND students.teacher_id ="
-    " $2::BIGINT"
-)
+PROGRESS = _compiled(lms_repository.STUDENT_PROGRESS, teacher_id=1, student_ids=[1], now=_NOW)
+OWN_PROFILE = _compiled(accounts_repository.OWN_PROFILE, user_id=1, teacher_id=1)
 USER_BY_ID = (
     "SELECT users.created_at, users.updated_at, users.id, users.email, users.password_hash,"
     " users.role, users.teacher_id, users.is_active, users.name, users.surname,"
@@ -422,7 +406,9 @@ async def dashboard(request: Request) -> Response:
                 f"<!doctype html><title>Dashboard</title><h1>My students ({total})</h1>"
                 f"<table>{rows}</table>"
             )
-        profile = await connection.fetchrow(OWN_PROFILE, int(claims["sub"]), teacher_id)
+        profile = await connection.fetchrow(
+            OWN_PROFILE.sql, *OWN_PROFILE.args(user_id=int(claims["sub"]), teacher_id=teacher_id)
+        )
         teacher = await connection.fetchrow(USER_BY_ID, teacher_id)
         lists = {
             bucket: await _list(connection, teacher_id, int(claims["stu"]), bucket, 10, 0)

@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,35 @@ def growth_table(phases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return table
 
 
+# The packages whose versions decide the numbers; the whole set is requirements.lock.
+KEY_PACKAGES = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic-core",
+    "sqlalchemy",
+    "sqlmodel",
+    "asyncpg",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "jinja2",
+)
+
+
+def locked_packages() -> dict[str, Any]:
+    """The installed versions of the key packages, and the lock they came from (its hash)."""
+    lock = PROJECT_ROOT / "requirements.lock"
+    versions: dict[str, str | None] = {}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    lock_hash = hashlib.sha256(lock.read_bytes()).hexdigest()[:12] if lock.exists() else None
+    return {"versions": versions, "lock_sha256": lock_hash}
+
+
 def build(
     *,
     phases: list[dict[str, Any]],
@@ -183,6 +213,7 @@ def build(
             "changed_since_start": code_fingerprint() != code_at_start,
         },
         "wrk": wrk_version,
+        "packages": locked_packages(),
         "options": options,
         "phases": phases,
         "growth": growth_table(phases),
@@ -329,6 +360,13 @@ def markdown(document: dict[str, Any]) -> str:
             f" with {document['app']['uncommitted_files']} uncommitted files"
             if document["app"]["uncommitted_files"]
             else ""
+        ),
+        "- packages (requirements.lock "
+        f"`{document.get('packages', {}).get('lock_sha256')}`): "
+        + ", ".join(
+            f"{name} {version}"
+            for name, version in document.get("packages", {}).get("versions", {}).items()
+            if version
         ),
         f"- {document['wrk']}; reads at {document['options']['read_connections']} connections, "
         f"writes at {document['options']['write_connections']}; "

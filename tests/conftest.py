@@ -21,9 +21,9 @@ from app.core.database import Database, make_sessionmaker
 from app.core.migrations import upgrade_to_head
 from app.main import create_app
 from app.models.users import Role
-from app.schemas.users import StudentCreate, StudentRead, TeacherCreate, TeacherRead
-from app.services import accounts
-from app.services import students as student_service
+from app.schemas.accounts import StudentCreate, StudentRead, TeacherCreate, TeacherRead
+from app.services.accounts import students as student_service
+from app.services.accounts import users as accounts
 from app.services.admin import teachers as teacher_service
 from tests.db_server import create_database, drop_database, test_server, unique_name
 

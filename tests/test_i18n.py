@@ -24,7 +24,7 @@ from app.api.templating import form_errors
 from app.core import security
 from app.core.cookies import CSRF_COOKIE, CSRF_FORM_FIELD
 from app.core.i18n import LANGUAGE_COOKIE, LOCALE_DIR, gettext_for
-from app.schemas.users import StudentCreate
+from app.schemas.accounts import StudentCreate
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = ROOT / "app"

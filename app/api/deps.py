@@ -12,13 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.cookies import ACCESS_COOKIE
-from app.core.database import SESSION_VALID_KEY, Database
+from app.core.database import Database, begin
 from app.core.errors import Forbidden, NotAuthenticated
 from app.core.i18n import N_
 from app.models.users import Role
 from app.schemas.common import MAX_ID, Pagination
-from app.schemas.users import StudentCreate, TeacherCreate
-from app.services import accounts
 
 # Declared so /docs and schemathesis know how requests authenticate; the middleware reads it.
 cookie_scheme = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False, description="Access JWT")
@@ -55,9 +53,11 @@ async def get_session(database: DatabaseDep, actor: RequestActor) -> AsyncIterat
     round trip that the login session is still valid (not logged out, account still active).
     """
     async with database.session(actor) as session, session.begin():
-        await session.connection()
-        if actor.session_id is not None and not session.info.get(SESSION_VALID_KEY, False):
+        context = await begin(session)
+        if context.login_valid is False:
             raise NotAuthenticated(SESSION_ENDED)
+        # An error raised by the endpoint comes back through here: leaving `session.begin()`
+        # with it rolls everything back before any error handler answers.
         yield session
 
 
@@ -100,25 +100,3 @@ IdQuery = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 SearchQuery = Annotated[
     str | None, Query(max_length=100, description="Substring of name or e-mail")
 ]
-
-
-# The role is checked first: a 409 to a caller who may not create anyone would tell them which
-# e-mails exist on the platform.
-async def unique_email_teacher(
-    body: TeacherCreate, actor: SuperuserActor, session: SessionDep
-) -> TeacherCreate:
-    """409 before anything else happens when the e-mail is already taken."""
-    await accounts.ensure_email_free(session, body.email)
-    return body
-
-
-async def unique_email_student(
-    body: StudentCreate, actor: TeacherActor, session: SessionDep
-) -> StudentCreate:
-    """409 before anything else happens when the e-mail is already taken."""
-    await accounts.ensure_email_free(session, body.email)
-    return body
-
-
-NewTeacher = Annotated[TeacherCreate, Depends(unique_email_teacher)]
-NewStudent = Annotated[StudentCreate, Depends(unique_email_student)]

@@ -64,9 +64,15 @@ def _serializer(request: Request) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.settings.effective_secret_key(), salt="flash")
 
 
+def language_of(request: Request) -> str:
+    """The language of this request, as the middleware chose it (account, cookie or default)."""
+    language = getattr(request.state, "language", None)
+    return language if isinstance(language, str) else request.app.state.settings.default_language
+
+
 def tr(request: Request, message: str) -> str:
     """`message` in the language of this request (page modules' flash and form messages)."""
-    return translations(getattr(request.state, "language", "ru")).gettext(message)
+    return translations(language_of(request)).gettext(message)
 
 
 def redirect_with_flash(request: Request, url: str, message: str) -> RedirectResponse:
@@ -95,7 +101,7 @@ def render(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    language = getattr(request.state, "language", "ru")
+    language = language_of(request)
     catalog = translations(language)
     actor: Actor = getattr(request.state, "actor", None) or Actor.anonymous()
     flash = _take_flash(request)

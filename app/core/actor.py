@@ -29,6 +29,11 @@ class Actor:
     def system(cls) -> Actor:
         return cls(is_system=True)
 
+    @classmethod
+    def system_for(cls, teacher_id: int) -> Actor:
+        """A background job working for one tenant: RLS shows it that tenant's rows only."""
+        return cls(is_system=True, teacher_id=teacher_id)
+
     @property
     def is_authenticated(self) -> bool:
         return self.user_id is not None
@@ -37,5 +42,7 @@ class Actor:
     def db_role(self) -> str:
         """The value RLS policies read from `app.role`."""
         if self.is_system:
-            return "system"
+            # The policies' 'system' arms open every tenant; a job for one tenant is bound by
+            # the arms that bind that tenant's teacher instead.
+            return "system" if self.teacher_id is None else "teacher"
         return self.role.value if self.role else ""

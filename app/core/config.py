@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = 0
     var_dir: Path = PROJECT_ROOT / "var"
 
+    # Background jobs (procrastinate): jobs one worker runs at a time, and whether `serve` runs a
+    # worker in its own process (false when workers run as `python -m app.manage worker`).
+    jobs_concurrency: int = 2
+    jobs_worker_in_server: bool = True
+
     # Auth
     secret_key: SecretStr = SecretStr("")
     algorithm: str = "HS256"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from http.cookies import SimpleCookie
+
+from starlette.datastructures import MutableHeaders
 
 from app.core.config import Settings
 
@@ -37,6 +40,12 @@ def _header(
     if settings.cookie_secure:
         morsel["secure"] = True
     return morsel.OutputString()
+
+
+def set_cookies(headers: MutableHeaders, cookies: Iterable[tuple[bytes, bytes]]) -> None:
+    """Add `Set-Cookie` headers (as the functions below build them) to a response's headers."""
+    for name, value in cookies:
+        headers.append(name.decode(), value.decode())
 
 
 def session_cookie_headers(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, text
@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.embedded_db import start_embedded_postgres
+from app.core.events import BUS_KEY, EventBus
 
 ACTOR_KEY = "actor"
-SESSION_VALID_KEY = "auth_session_valid"
+CONTEXT_KEY = "tenant_context"
 
 _SET_ACTOR = text(
     "SELECT set_config('app.user_id', :user_id, true),"
@@ -59,37 +60,59 @@ def _actor_params(actor: Actor) -> dict[str, Any]:
     }
 
 
-def _apply_actor(connection: Connection, session_info: dict[str, Any]) -> None:
-    actor: Actor = session_info.get(ACTOR_KEY) or Actor.anonymous()
-    params = _actor_params(actor)
-    if actor.session_id is not None and not actor.is_system:
-        row = connection.execute(
-            _SET_ACTOR_AND_CHECK_SESSION, {**params, "session_id": actor.session_id}
-        ).one()
-        session_info[SESSION_VALID_KEY] = bool(row[3])
-    else:
-        connection.execute(_SET_ACTOR, params)
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    """What the current transaction runs as: the actor RLS sees, and whether the actor's login
+    session was still valid when it began (None: no login session to check)."""
+
+    actor: Actor
+    login_valid: bool | None
 
 
-@event.listens_for(Session, "after_begin")
+class TenantSession(Session):
+    """The app's own session class: every transaction it begins runs as its actor."""
+
+
+@event.listens_for(TenantSession, "after_begin")
 def _set_tenant_context(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
     # Fires for each new transaction (and each savepoint join in tests), so no query ever runs
     # without the actor that RLS policies check.
-    _apply_actor(connection, session.info)
+    actor: Actor = session.info.get(ACTOR_KEY) or Actor.anonymous()
+    params = _actor_params(actor)
+    login_valid: bool | None = None
+    if actor.session_id is not None and not actor.is_system:
+        row = connection.execute(
+            _SET_ACTOR_AND_CHECK_SESSION, {**params, "session_id": actor.session_id}
+        ).one()
+        login_valid = bool(row[3])
+    else:
+        connection.execute(_SET_ACTOR, params)
+    session.info[CONTEXT_KEY] = TenantContext(actor=actor, login_valid=login_valid)
+
+
+async def begin(session: AsyncSession) -> TenantContext:
+    """Start the session's transaction now (one round trip: the actor set, the login checked)
+    and say what it runs as."""
+    await session.connection()
+    context: TenantContext = session.info[CONTEXT_KEY]
+    return context
 
 
 async def act_as(session: AsyncSession, actor: Actor) -> None:
     """Switch the actor inside an open transaction (used right after login or sign-up)."""
     session.info[ACTOR_KEY] = actor
     await session.execute(_SET_ACTOR, _actor_params(actor))
+    session.info[CONTEXT_KEY] = TenantContext(actor=actor, login_valid=None)
 
 
 @dataclass
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Who listens to domain events published in this database's sessions (app.subscriptions).
+    events: EventBus = field(default_factory=EventBus)
 
     @classmethod
     def connect(cls, url: URL, settings: Settings) -> Database:
@@ -104,6 +127,7 @@ class Database:
     def session(self, actor: Actor) -> AsyncSession:
         session = self.sessionmaker()
         session.info[ACTOR_KEY] = actor
+        session.info[BUS_KEY] = self.events
         return session
 
     @asynccontextmanager
@@ -118,4 +142,10 @@ class Database:
 
 def make_sessionmaker(bind: Any, **options: Any) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: responses are built from objects after the request's commit.
-    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, **options)
+    return async_sessionmaker(
+        bind,
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=TenantSession,
+        **options,
+    )

@@ -60,3 +60,10 @@ class TooLarge(AppError):
 class Unavailable(AppError):
     status_code = 503
     code = "unavailable"
+
+
+class StaleVersion(Conflict):
+    """An edit based on an older state of the object than the current one (another tab or
+    person saved meanwhile): nothing was changed; reload and redo."""
+
+    code = "stale_version"

@@ -26,6 +26,7 @@ from app.core.cookies import (
     REFRESH_COOKIE,
     clear_auth_cookie_headers,
     csrf_cookie_header,
+    set_cookies,
 )
 from app.core.i18n import LANGUAGE_COOKIE, N_, gettext_for, normalize_language
 from app.core.security import InvalidToken, decode_access_token
@@ -122,9 +123,7 @@ class AuthMiddleware:
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start" and extra_headers:
-                response_headers = MutableHeaders(scope=message)
-                for name, value in extra_headers:
-                    response_headers.append(name.decode(), value.decode())
+                set_cookies(MutableHeaders(scope=message), extra_headers)
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from app.core.clock import now_utc
 from app.core.config import Settings
 from app.core.i18n import N_
 from app.models.users import Role
@@ -107,7 +108,7 @@ class AccessClaims:
 def issue_access_token(
     settings: Settings, claims: AccessClaims, *, now: datetime | None = None
 ) -> str:
-    now = now or datetime.now(UTC)
+    now = now or now_utc()
     payload = {
         "sub": str(claims.user_id),
         "role": claims.role.value,
@@ -173,7 +174,3 @@ class RefreshToken:
     @property
     def secret_hash(self) -> str:
         return hashlib.sha256(self.secret.encode()).hexdigest()
-
-
-def new_csrf_token() -> str:
-    return secrets.token_urlsafe(32)

@@ -36,8 +36,3 @@ class Page(BaseModel, Generic[T]):
             offset=page.offset,
             next_offset=page.offset + len(items) if more and items else None,
         )
-
-
-class ErrorBody(BaseModel):
-    detail: str | list[dict[str, object]]
-    code: str

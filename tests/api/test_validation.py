@@ -16,8 +16,8 @@ from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.database import Database
 from app.core.i18n import gettext_for
-from app.schemas.users import StudentRead, TeacherRead
-from app.services.accounts import EMAIL_TAKEN
+from app.schemas.accounts import StudentRead, TeacherRead
+from app.services.accounts.users import EMAIL_TAKEN
 from tests.conftest import PASSWORD, People, login_as, make_settings
 
 TOO_LONG_EMAIL = "x" * 64 + "@" + ".".join(["d" * 63] * 3) + ".com"  # 260 characters

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.schemas.users import StudentRead, TeacherRead
+from app.schemas.accounts import StudentRead, TeacherRead
 from tests.conftest import People, login_as
 
 Json = dict[str, Any]

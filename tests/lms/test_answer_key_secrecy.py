@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import httpx
 
-from app.api.pages.block_forms import form_to_block
-from app.schemas.blocks import content_adapter
-from app.schemas.users import TeacherRead
+from app.api.lms.block_forms import form_to_block
+from app.schemas.accounts import TeacherRead
+from app.schemas.lms.blocks import content_adapter
 from tests.conftest import People, login_as
 from tests.lms.helpers import (
     MATCH_PAIRS,

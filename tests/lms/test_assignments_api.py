@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from app.core.database import Database
 from app.core.errors import Conflict
 from app.services.lms import events
 from tests.conftest import People, login_as
@@ -530,7 +531,7 @@ async def test_editing_a_lesson_keeps_submitted_work_on_its_version(
 
 
 async def test_events_fire_inside_the_transaction(
-    client: httpx.AsyncClient, people: People, make_client: ClientFactory
+    client: httpx.AsyncClient, people: People, make_client: ClientFactory, database: Database
 ) -> None:
     teacher = await people.teacher()
     await login_as(client, teacher.email)
@@ -552,7 +553,7 @@ async def test_events_fire_inside_the_transaction(
         )
         assert (event.student_id, event.teacher_id) == (student.id, teacher.id)
 
-    events.subscribe(record)
+    database.events.subscribe(events.AssignmentEvent, record)
     try:
         await ok(
             await student_http.post(
@@ -592,7 +593,7 @@ async def test_events_fire_inside_the_transaction(
         )
         assert received == [("graded", essay_id, Decimal("4.00"), "graded", True)]
     finally:
-        events.unsubscribe(record)
+        database.events.unsubscribe(events.AssignmentEvent, record)
 
 
 async def test_a_failing_event_handler_rolls_the_submission_back(
@@ -600,6 +601,7 @@ async def test_a_failing_event_handler_rolls_the_submission_back(
     people: People,
     make_client: ClientFactory,
     connection: AsyncConnection,
+    database: Database,
 ) -> None:
     teacher = await people.teacher()
     await login_as(client, teacher.email)
@@ -611,14 +613,14 @@ async def test_a_failing_event_handler_rolls_the_submission_back(
         await asyncio.sleep(0)
         raise Conflict("Rewards are closed")
 
-    events.subscribe(refuse)
+    database.events.subscribe(events.AssignmentEvent, refuse)
     try:
         response = await student_http.post(
             f"/api/v1/assignments/{assignment_id}/submit", json={"answers": RIGHT}
         )
         assert response.status_code == 409
     finally:
-        events.unsubscribe(refuse)
+        database.events.unsubscribe(events.AssignmentEvent, refuse)
     view = await ok(await student_http.get(f"/api/v1/assignments/{assignment_id}"))
     assert (view["status"], view["attempts_used"], view["score"]) == ("assigned", 0, None)
     assert await attempt_rows(connection, teacher.id, assignment_id) == []

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.schemas.blocks import BLOCK_TYPES, MAX_BLOCKS
+from app.schemas.lms.blocks import BLOCK_TYPES, MAX_BLOCKS
 from tests.conftest import People, login_as
 from tests.lms.helpers import FULL_CONTENT, Json, act_as_teacher, create_lesson, ok
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.schemas.users import StudentRead, TeacherRead
+from app.schemas.accounts import StudentRead, TeacherRead
 from tests.conftest import People
 from tests.lms.helpers import (
     ClientFactory,
@@ -27,19 +27,9 @@ from tests.lms.helpers import (
     student_client,
     teacher_client,
 )
+from tests.tenancy import LMS_TENANT_TABLES
 
 MISSING = 999_999_999
-LMS_TABLES = (
-    "folders",
-    "media",
-    "student_groups",
-    "lessons",
-    "lesson_versions",
-    "student_group_members",
-    "lesson_assignments",
-    "assignment_attempts",
-    "score_overrides",
-)
 
 
 @dataclass
@@ -265,15 +255,15 @@ async def test_rls_hides_other_tenants_rows_even_when_named(
     for teacher in (world.teacher_a, world.teacher_b):
         await act_as_teacher(connection, teacher.id)
         counts[teacher.id] = {}
-        for table in LMS_TABLES:
+        for table in LMS_TENANT_TABLES:
             found = await connection.scalar(
                 text(f"SELECT count(*) FROM {table} WHERE teacher_id = :a"),
                 {"a": world.teacher_a.id},
             )
             counts[teacher.id][table] = int(found or 0)
     own = counts[world.teacher_a.id]
-    assert all(own[table] > 0 for table in LMS_TABLES if table != "media"), own
-    assert counts[world.teacher_b.id] == dict.fromkeys(LMS_TABLES, 0)
+    assert all(own[table] > 0 for table in LMS_TENANT_TABLES if table != "media"), own
+    assert counts[world.teacher_b.id] == dict.fromkeys(LMS_TENANT_TABLES, 0)
 
     # Writing into another tenant is refused by the policies' WITH CHECK.
     await act_as_teacher(connection, world.teacher_b.id)

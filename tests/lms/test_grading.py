@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.schemas.blocks import Block, content_adapter
+from app.schemas.lms.blocks import Block, content_adapter
 from app.services.lms.grading import grade_answers, grade_question, parse_number
 
 BLANKS: list[object] = [None, "", [], {}]

@@ -14,18 +14,8 @@ from sqlalchemy.engine import URL
 from app.core.config import Settings
 from app.core.migrations import alembic_config
 from tests.db_server import create_database, drop_database, unique_name
+from tests.tenancy import LMS_TABLES
 
-LMS_TABLES = (
-    "assignment_attempts",
-    "folders",
-    "lesson_assignments",
-    "lesson_versions",
-    "lessons",
-    "media",
-    "score_overrides",
-    "student_group_members",
-    "student_groups",
-)
 PARTITIONED = ("assignment_attempts", "lesson_assignments")
 FOUNDATION = ("students", "teachers", "users")
 

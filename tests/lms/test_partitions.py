@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.schemas.users import StudentRead, TeacherRead
+from app.schemas.accounts import StudentRead, TeacherRead
 from tests.conftest import People
 from tests.lms.helpers import (
     ClientFactory,

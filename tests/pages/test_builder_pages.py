@@ -7,7 +7,10 @@ from typing import Any
 import httpx
 
 from app.core.cookies import CSRF_COOKIE
+from app.core.i18n import gettext_for
 from tests.conftest import People, login_as
+
+STALE = "The lesson changed meanwhile: reload it to see the latest version"
 
 
 async def _post(client: httpx.AsyncClient, url: str, data: dict[str, Any]) -> httpx.Response:
@@ -138,3 +141,50 @@ async def test_preview_shows_the_lesson_as_a_student_sees_it(
     other = await people.teacher()
     await login_as(client, other.email)
     assert (await client.get(f"/lessons/{lesson['id']}/preview")).status_code == 404
+
+
+async def test_an_edit_from_a_tab_that_missed_a_newer_save_is_refused_with_a_reload(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    """Two tabs on one lesson: the second save, based on the old version, gets 409 and the
+    builder as it is now, with the refused block still typed in its form; nothing changes."""
+    teacher = await people.teacher()
+    await login_as(client, teacher.email)
+    created = await _post(client, "/lessons/new", {"title": "Two tabs", "status": "draft"})
+    lesson_id = int(created.headers["location"].split("/")[2])
+    await _post(client, f"/lessons/{lesson_id}/blocks", {"type": "text", "markdown": "First"})
+    lesson = (await client.get(f"/api/v1/lessons/{lesson_id}")).json()
+    seen_version = lesson["version"]
+
+    # Tab 1 saves a new block based on what it saw: accepted.
+    tab_one = await _post(
+        client,
+        f"/lessons/{lesson_id}/blocks",
+        {"type": "text", "markdown": "From tab one", "base_version": seen_version},
+    )
+    assert tab_one.status_code == 303, tab_one.text
+    # Tab 2 still shows the old version and edits the first block: refused.
+    first_id = lesson["content"][0]["id"]
+    tab_two = await _post(
+        client,
+        f"/lessons/{lesson_id}/blocks/{first_id}",
+        {"type": "text", "markdown": "From tab two", "base_version": seen_version},
+    )
+    assert tab_two.status_code == 409
+    assert gettext_for("ru", STALE) in tab_two.text
+    assert "From tab one" in tab_two.text  # the lesson as it is now
+    assert "From tab two" in tab_two.text  # the refused edit, still in its form
+    after = (await client.get(f"/api/v1/lessons/{lesson_id}")).json()
+    assert [block["markdown"] for block in after["content"]] == ["First", "From tab one"]
+    assert after["version"] == seen_version + 1
+
+    # Moving or deleting with the old version is refused the same way (a flash, no change).
+    moved = await _post(
+        client,
+        f"/lessons/{lesson_id}/blocks/{first_id}/delete",
+        {"base_version": seen_version},
+    )
+    assert moved.status_code == 303
+    builder = await client.get(moved.headers["location"])
+    assert gettext_for("ru", STALE) in builder.text
+    assert len((await client.get(f"/api/v1/lessons/{lesson_id}")).json()["content"]) == 2

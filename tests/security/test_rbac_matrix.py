@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 
 from app.core.config import Settings
 from app.core.cookies import CSRF_COOKIE, CSRF_HEADER
-from app.schemas.users import StudentRead, TeacherRead
+from app.schemas.accounts import StudentRead, TeacherRead
 from tests.conftest import PASSWORD, People, login_as, make_settings
 
 ANONYMOUS, SUPERUSER, TEACHER, STUDENT = "anonymous", "superuser", "teacher", "student"

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.config import Settings
-from app.schemas.users import StudentRead, TeacherRead
+from app.schemas.accounts import StudentRead, TeacherRead
 from tests.conftest import People, login_as, make_settings
 
 SET_ACTOR = text(

@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.database import Database
-from app.schemas.users import StudentRead, TeacherRead
+from app.schemas.accounts import StudentRead, TeacherRead
 from tests.conftest import PASSWORD, People, login_as, make_settings
 
 # No student has this id: the answer for it is what "another tenant's student" must look like.

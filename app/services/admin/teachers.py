@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.models.users import Role, Student, Teacher, User
-from app.schemas.users import TeacherCreate, TeacherRead, TeacherUpdate
-from app.services import accounts
+from app.models.users import Role, Teacher, User
+from app.schemas.accounts import TeacherCreate, TeacherRead, TeacherUpdate
+from app.services.accounts import users as accounts
+from app.services.admin import repository
 from app.services.paging import fetch_page
 from app.services.scoping import require_role
 
@@ -38,29 +37,8 @@ async def list_teachers(
 ) -> tuple[list[TeacherRead], int]:
     """Teachers by surname, name, id, with the number of active students each has."""
     require_role(actor, Role.SUPERUSER)
-    students = (
-        select(col(Student.teacher_id), func.count().label("n"))
-        .join(User, col(User.id) == col(Student.user_id))
-        .where(col(User.is_active))
-        .group_by(col(Student.teacher_id))
-        .subquery()
-    )
-    condition = col(User.role) == Role.TEACHER.value
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        condition = condition & (
-            func.lower(User.email).like(pattern)
-            | func.lower(User.name).like(pattern)
-            | func.lower(User.surname).like(pattern)
-        )
     rows, total = await fetch_page(
-        session,
-        select(User, func.coalesce(students.c.n, 0))
-        .outerjoin(students, students.c.teacher_id == col(User.id))
-        .where(condition)
-        .order_by(col(User.surname), col(User.name), col(User.id)),
-        limit=limit,
-        offset=offset,
+        session, repository.teacher_list(search), limit=limit, offset=offset
     )
     return [_read(user, count) for user, count, _total in rows], total
 
@@ -75,13 +53,8 @@ async def _get_teacher_user(session: AsyncSession, teacher_id: int) -> User:
 async def get_teacher(session: AsyncSession, actor: Actor, teacher_id: int) -> TeacherRead:
     require_role(actor, Role.SUPERUSER)
     user = await _get_teacher_user(session, teacher_id)
-    count = await session.execute(
-        select(func.count())
-        .select_from(Student)
-        .join(User, col(User.id) == col(Student.user_id))
-        .where(col(Student.teacher_id) == teacher_id, col(User.is_active))
-    )
-    return _read(user, int(count.scalar_one()))
+    count = await session.scalar(repository.active_student_count(teacher_id))
+    return _read(user, int(count or 0))
 
 
 async def update_teacher(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.actor import Actor
+from app.core.clock import now_utc
 from app.core.config import Settings
 from app.core.database import act_as
 from app.core.errors import NotAuthenticated
@@ -23,7 +23,8 @@ from app.core.security import (
     verify_password,
 )
 from app.models.auth import AuthSession
-from app.models.users import Role, Student, User
+from app.models.users import Role, User
+from app.services.scoping import student_profile_id
 
 # One message for an unknown e-mail, a wrong password and a deactivated account alike.
 INVALID_CREDENTIALS = N_("Invalid e-mail or password")
@@ -46,19 +47,15 @@ async def _actor_for(
 ) -> Actor:
     # A teacher's tenant is their own id; a student's is their teacher's. A student's profile
     # id rides in the token so student pages need no lookup per request.
-    tenant = user_id if role is Role.TEACHER else teacher_id
-    student_id = None
-    if role is Role.STUDENT:
-        student_id = await session.scalar(
-            select(col(Student.id)).where(col(Student.user_id) == user_id)
-        )
-    return Actor(
+    actor = Actor(
         user_id=user_id,
         role=role,
-        teacher_id=tenant,
+        teacher_id=user_id if role is Role.TEACHER else teacher_id,
         session_id=session_id,
-        student_id=student_id,
     )
+    if role is not Role.STUDENT:
+        return actor
+    return replace(actor, student_id=await student_profile_id(session, actor))
 
 
 def _issue(
@@ -108,7 +105,7 @@ async def login(
     )
     actor = await _actor_for(session, row.id, Role(row.role), row.teacher_id, refresh.session_id)
     await act_as(session, actor)
-    now = datetime.now(UTC)
+    now = now_utc()
     session.add(
         AuthSession(
             id=refresh.session_id,
@@ -137,7 +134,7 @@ async def renew(
     except InvalidToken:
         return None
     auth_session = await session.get(AuthSession, presented.session_id, with_for_update=True)
-    now = datetime.now(UTC)
+    now = now_utc()
     if (
         auth_session is None
         or auth_session.revoked_at is not None
@@ -181,17 +178,5 @@ async def logout(session: AsyncSession, actor: Actor) -> None:
         return
     auth_session = await session.get(AuthSession, actor.session_id)
     if auth_session is not None and auth_session.revoked_at is None:
-        auth_session.revoked_at = datetime.now(UTC)
-        await session.flush()
-
-
-async def revoke_by_refresh_token(session: AsyncSession, refresh_token: str) -> None:
-    """Logout with only a refresh cookie left (the access token already expired). System actor."""
-    try:
-        presented = RefreshToken.parse(refresh_token)
-    except InvalidToken:
-        return
-    auth_session = await session.get(AuthSession, presented.session_id)
-    if auth_session is not None and auth_session.refresh_token_hash == presented.secret_hash:
-        auth_session.revoked_at = datetime.now(UTC)
+        auth_session.revoked_at = now_utc()
         await session.flush()

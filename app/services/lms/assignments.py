@@ -1,32 +1,24 @@
 """Reading assignments: a student's own and a teacher's lists, one assignment as a student may
 see it (no answer keys) or as its teacher sees it; the helpers the other assignment modules share.
 
-Every query names `teacher_id` explicitly (plan-time pruning to one partition of
-`lesson_assignments`) and RLS checks the same tenant again (run-time pruning, second wall).
+The statements come from the LMS repository: the hot ones are prebuilt with bind parameters
+(`tenant_params`), all name `teacher_id` (plan-time pruning to one partition of
+`lesson_assignments`) and RLS checks the same tenant again.
 """
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.actor import Actor
+from app.core.clock import now_utc
 from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.models.lms import (
-    AssignmentAttempt,
-    AssignmentStatus,
-    Lesson,
-    LessonAssignment,
-    LessonVersion,
-)
-from app.models.users import Role, Student, User
-from app.schemas.blocks import QUESTION_TYPES, Block, content_adapter
+from app.models.lms import AssignmentStatus, LessonAssignment
+from app.models.users import Role
 from app.schemas.lms import (
     AssignmentStudentView,
     AssignmentSummary,
@@ -34,77 +26,12 @@ from app.schemas.lms import (
     AttemptRead,
     QuestionResultRead,
 )
+from app.schemas.lms.blocks import QUESTION_TYPES, Block, content_adapter
+from app.services.lms import repository
+from app.services.lms.repository import DONE, OPEN
 from app.services.lms.student_view import revealed_block, student_blocks
-from app.services.paging import fetch_page, paged
-from app.services.scoping import require_role, student_profile_id, tenant_id
-
-OPEN = (AssignmentStatus.ASSIGNED.value, AssignmentStatus.IN_PROGRESS.value)
-DONE = (AssignmentStatus.SUBMITTED.value, AssignmentStatus.GRADED.value)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-# --- reading
-#
-# The hot reads are built once per shape (functools.cache) with bind parameters, so a request
-# neither rebuilds the statement nor recomputes its cache key; lists select only the columns a
-# summary shows (never the answers or results JSON).
-
-_ASSIGNMENT_COLUMNS: tuple[Any, ...] = (
-    col(LessonAssignment.id),
-    col(LessonAssignment.lesson_id),
-    col(LessonAssignment.student_id),
-    col(LessonAssignment.status),
-    col(LessonAssignment.due_at),
-    col(LessonAssignment.score),
-    col(LessonAssignment.max_score),
-    col(LessonAssignment.attempts_used),
-    func.jsonb_array_length(col(LessonAssignment.blocks_viewed)).label("blocks_viewed"),
-    col(LessonAssignment.time_spent_seconds),
-    col(LessonAssignment.assigned_at),
-    col(LessonAssignment.submitted_at),
-    col(LessonAssignment.graded_at),
-)
-_LESSON_AND_STUDENT_COLUMNS: tuple[Any, ...] = (
-    col(Lesson.title).label("lesson_title"),
-    col(Lesson.attempt_limit),
-    col(Lesson.block_count),
-    col(User.surname),
-    col(User.name),
-)
-_SUMMARY_COLUMNS = _ASSIGNMENT_COLUMNS + _LESSON_AND_STUDENT_COLUMNS
-# What a single assignment's work needs of its lesson besides the summary (no second query).
-_LESSON_SETTINGS_COLUMNS: tuple[Any, ...] = (
-    col(Lesson.time_limit_minutes),
-    col(Lesson.shuffle_options),
-    col(Lesson.status).label("lesson_status"),
-    col(Lesson.version).label("lesson_current_version"),
-    col(Lesson.max_score).label("lesson_max_score"),
-)
-
-
-def _summary_query(*columns: Any) -> Any:
-    return (
-        select(*columns)
-        .join(
-            Lesson,
-            and_(
-                col(Lesson.teacher_id) == col(LessonAssignment.teacher_id),
-                col(Lesson.id) == col(LessonAssignment.lesson_id),
-            ),
-        )
-        .join(
-            Student,
-            and_(
-                col(Student.teacher_id) == col(LessonAssignment.teacher_id),
-                col(Student.id) == col(LessonAssignment.student_id),
-            ),
-        )
-        .join(User, col(User.id) == col(Student.user_id))
-        .where(col(LessonAssignment.teacher_id) == bindparam("teacher_id"))
-    )
+from app.services.paging import fetch_page
+from app.services.scoping import require_role, student_profile_id, tenant_params
 
 
 def summary_fields(
@@ -138,37 +65,6 @@ def summary_fields(
     }
 
 
-BUCKETS = ("todo", "done", "overdue")
-
-
-@functools.cache
-def _list_statement(
-    bucket: str | None, by_student: bool, by_lesson: bool, by_status: bool
-) -> Select:
-    """One shape of the assignment list; the values come as bind parameters."""
-    stmt = _summary_query(*_SUMMARY_COLUMNS)
-    if by_student:
-        stmt = stmt.where(col(LessonAssignment.student_id) == bindparam("student_id"))
-    if by_lesson:
-        stmt = stmt.where(col(LessonAssignment.lesson_id) == bindparam("lesson_id"))
-    if by_status:
-        stmt = stmt.where(col(LessonAssignment.status) == bindparam("status"))
-    order: list[Any] = [col(LessonAssignment.assigned_at).desc(), col(LessonAssignment.id).desc()]
-    if bucket == "todo":
-        stmt = stmt.where(col(LessonAssignment.status).in_(OPEN))
-        order = [col(LessonAssignment.due_at).asc().nulls_last(), col(LessonAssignment.id)]
-    elif bucket == "done":
-        stmt = stmt.where(col(LessonAssignment.status).in_(DONE))
-        order = [col(LessonAssignment.submitted_at).desc(), col(LessonAssignment.id).desc()]
-    elif bucket == "overdue":
-        stmt = stmt.where(
-            col(LessonAssignment.status).in_(OPEN),
-            col(LessonAssignment.due_at) < bindparam("now", type_=DateTime(timezone=True)),
-        )
-        order = [col(LessonAssignment.due_at).asc(), col(LessonAssignment.id)]
-    return paged(stmt.order_by(*order))
-
-
 async def list_assignments(
     session: AsyncSession,
     actor: Actor,
@@ -187,7 +83,7 @@ async def list_assignments(
     """
     require_role(actor, Role.TEACHER, Role.STUDENT)
     now = now_utc()
-    params: dict[str, Any] = {"teacher_id": tenant_id(actor), "now": now}
+    params = tenant_params(actor, now=now)
     if actor.role is Role.STUDENT:
         student_id = await student_profile_id(session, actor)
     if student_id is not None:
@@ -196,23 +92,12 @@ async def list_assignments(
         params["lesson_id"] = lesson_id
     if status is not None:
         params["status"] = status
-    stmt = _list_statement(
+    stmt = repository.assignment_list_statement(
         bucket, student_id is not None, lesson_id is not None, status is not None
     )
     rows, total = await fetch_page(session, stmt, params, limit=limit, offset=offset)
     items = [AssignmentSummary.model_validate(summary_fields(row, now)) for row in rows]
     return items, total
-
-
-@functools.cache
-def _one_statement(for_student: bool, for_update: bool) -> Select:
-    columns = (LessonAssignment, *_LESSON_AND_STUDENT_COLUMNS, *_LESSON_SETTINGS_COLUMNS)
-    stmt = _summary_query(*columns).where(col(LessonAssignment.id) == bindparam("assignment_id"))
-    if for_student:
-        stmt = stmt.where(col(LessonAssignment.student_id) == bindparam("student_id"))
-    if for_update:
-        stmt = stmt.with_for_update(of=LessonAssignment)
-    return stmt
 
 
 async def load_assignment(
@@ -221,11 +106,12 @@ async def load_assignment(
     """The summary row (with the lesson's settings) and the assignment, if the actor may see it;
     NotFound otherwise."""
     require_role(actor, Role.TEACHER, Role.STUDENT)
-    params: dict[str, Any] = {"teacher_id": tenant_id(actor), "assignment_id": assignment_id}
+    params = tenant_params(actor, assignment_id=assignment_id)
     for_student = actor.role is Role.STUDENT
     if for_student:
         params["student_id"] = await student_profile_id(session, actor)
-    row = (await session.execute(_one_statement(for_student, for_update), params)).first()
+    stmt = repository.assignment_statement(for_student, for_update)
+    row = (await session.execute(stmt, params)).first()
     if row is None:
         raise NotFound(N_("Assignment not found"))
     return row, row[0]
@@ -243,22 +129,13 @@ def current_attempt_no(assignment: LessonAssignment) -> int:
     return assignment.attempts_used
 
 
-_VERSION_CONTENT = select(col(LessonVersion.content)).where(
-    col(LessonVersion.teacher_id) == bindparam("teacher_id"),
-    col(LessonVersion.lesson_id) == bindparam("lesson_id"),
-    col(LessonVersion.version) == bindparam("version"),
-)
-
-
-async def version_blocks(session: AsyncSession, assignment: LessonAssignment) -> list[Block]:
+async def version_blocks(
+    session: AsyncSession, actor: Actor, assignment: LessonAssignment
+) -> list[Block]:
     """The blocks of the lesson version the assignment's current attempt answers."""
     content = await session.scalar(
-        _VERSION_CONTENT,
-        {
-            "teacher_id": assignment.teacher_id,
-            "lesson_id": assignment.lesson_id,
-            "version": assignment.lesson_version,
-        },
+        repository.VERSION_CONTENT,
+        tenant_params(actor, lesson_id=assignment.lesson_id, version=assignment.lesson_version),
     )
     if content is None:
         raise NotFound(N_("Lesson not found"))
@@ -301,7 +178,7 @@ async def get_for_student(
     """The student's own assignment with the lesson as they may see it (no answer keys)."""
     require_role(actor, Role.STUDENT)
     row, assignment = await load_assignment(session, actor, assignment_id)
-    return student_view(row, assignment, await version_blocks(session, assignment))
+    return student_view(row, assignment, await version_blocks(session, actor, assignment))
 
 
 async def get_for_teacher(
@@ -310,15 +187,9 @@ async def get_for_teacher(
     """Everything about one assignment: the version answered, answers, attempts, grading."""
     require_role(actor, Role.TEACHER)
     row, assignment = await load_assignment(session, actor, assignment_id)
-    blocks = await version_blocks(session, assignment)
-    attempts = await session.scalars(
-        select(AssignmentAttempt)
-        .where(
-            col(AssignmentAttempt.teacher_id) == assignment.teacher_id,
-            col(AssignmentAttempt.assignment_id) == assignment.id,
-        )
-        .order_by(col(AssignmentAttempt.attempt_no))
-    )
+    assert assignment.id is not None
+    blocks = await version_blocks(session, actor, assignment)
+    attempts = await session.scalars(repository.attempts_of(actor, assignment.id))
     return AssignmentTeacherView.model_validate(
         {
             **summary_fields(row, now_utc(), assignment),

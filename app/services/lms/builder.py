@@ -1,5 +1,11 @@
 """Block-by-block editing for the lesson builder: each step validates the whole lesson and, like
-any content change, saves a new version."""
+any content change, saves a new version.
+
+Each step's first read of the lesson takes its row lock, so two steps on one lesson (two tabs, a
+double click) run one after the other, each on the other's result. A step may carry the
+`base_version` its page showed: if the content has moved on since, it is StaleVersion and
+nothing is written (the page offers a reload instead of silently undoing the other edit).
+"""
 
 from __future__ import annotations
 
@@ -10,24 +16,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.schemas.blocks import content_adapter
-from app.schemas.lms import LessonRead, LessonUpdate
+from app.models.lms import Lesson
+from app.schemas.lms import LessonRead
+from app.schemas.lms.blocks import content_adapter
 from app.services.lms import lessons as lesson_service
 
 
+async def _locked(
+    session: AsyncSession, actor: Actor, lesson_id: int, base_version: int | None
+) -> tuple[Lesson, list[dict[str, Any]]]:
+    """The lesson, locked for this transaction and checked against `base_version`, and a copy
+    of its blocks to edit."""
+    lesson = await lesson_service.get_owned_lesson(session, actor, lesson_id, for_update=True)
+    lesson_service.check_not_stale(lesson, base_version=base_version)
+    return lesson, [dict(block) for block in lesson.content]
+
+
 async def _save(
-    session: AsyncSession, actor: Actor, lesson_id: int, content: list[dict[str, Any]]
+    session: AsyncSession, actor: Actor, lesson: Lesson, content: list[dict[str, Any]]
 ) -> LessonRead:
     # Raises pydantic's ValidationError with the block index in each error's location.
     blocks = content_adapter.validate_python(content)
-    return await lesson_service.update_lesson(
-        session, actor, lesson_id, LessonUpdate(content=blocks)
-    )
-
-
-async def _content(session: AsyncSession, actor: Actor, lesson_id: int) -> list[dict[str, Any]]:
-    lesson = await lesson_service.get_owned_lesson(session, actor, lesson_id)
-    return [dict(block) for block in lesson.content]
+    return await lesson_service.save_content(session, actor, lesson, blocks)
 
 
 def _index(content: list[dict[str, Any]], block_id: str) -> int:
@@ -38,20 +48,31 @@ def _index(content: list[dict[str, Any]], block_id: str) -> int:
 
 
 async def add_block(
-    session: AsyncSession, actor: Actor, lesson_id: int, block: dict[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    lesson_id: int,
+    block: dict[str, Any],
+    *,
+    base_version: int | None = None,
 ) -> LessonRead:
     """Append a block at the end."""
-    content = await _content(session, actor, lesson_id)
-    return await _save(session, actor, lesson_id, [*content, block])
+    lesson, content = await _locked(session, actor, lesson_id, base_version)
+    return await _save(session, actor, lesson, [*content, block])
 
 
 async def replace_block(
-    session: AsyncSession, actor: Actor, lesson_id: int, block_id: str, block: dict[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    lesson_id: int,
+    block_id: str,
+    block: dict[str, Any],
+    *,
+    base_version: int | None = None,
 ) -> LessonRead:
     """Save an edited block in place (its id stays)."""
-    content = await _content(session, actor, lesson_id)
+    lesson, content = await _locked(session, actor, lesson_id, base_version)
     content[_index(content, block_id)] = {**block, "id": block_id}
-    return await _save(session, actor, lesson_id, content)
+    return await _save(session, actor, lesson, content)
 
 
 async def move_block(
@@ -60,19 +81,26 @@ async def move_block(
     lesson_id: int,
     block_id: str,
     direction: Literal["up", "down"],
+    *,
+    base_version: int | None = None,
 ) -> LessonRead:
     """Swap a block with its neighbour; at either end nothing moves."""
-    content = await _content(session, actor, lesson_id)
+    lesson, content = await _locked(session, actor, lesson_id, base_version)
     index = _index(content, block_id)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(content):
         content[index], content[other] = content[other], content[index]
-    return await _save(session, actor, lesson_id, content)
+    return await _save(session, actor, lesson, content)
 
 
 async def remove_block(
-    session: AsyncSession, actor: Actor, lesson_id: int, block_id: str
+    session: AsyncSession,
+    actor: Actor,
+    lesson_id: int,
+    block_id: str,
+    *,
+    base_version: int | None = None,
 ) -> LessonRead:
-    content = await _content(session, actor, lesson_id)
+    lesson, content = await _locked(session, actor, lesson_id, base_version)
     del content[_index(content, block_id)]
-    return await _save(session, actor, lesson_id, content)
+    return await _save(session, actor, lesson, content)

@@ -1,18 +1,19 @@
 """The LMS's one outward event: an assignment was submitted or graded.
 
-Emitted inside the same transaction as the change, so a subscriber's writes (rewards: points,
-coins, ledger rows) commit or roll back together with the grade. The rewards feature subscribes;
-nothing else needs to know where grading happens.
+Published inside the same transaction as the change (`app.core.events`), so a subscriber's
+writes commit or roll back together with the grade. The rewards feature will subscribe in
+`app.subscriptions`; nothing else needs to know where grading happens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.events import publish
 
 EventKind = Literal["submitted", "graded"]
 
@@ -28,23 +29,15 @@ class AssignmentEvent:
     score: Decimal | None
     max_score: Decimal
 
-
-Handler = Callable[[AsyncSession, AssignmentEvent], Awaitable[None]]
-_handlers: list[Handler] = []
-
-
-def subscribe(handler: Handler) -> Handler:
-    """Register a handler (usable as a decorator); it runs in the emitting transaction."""
-    if handler not in _handlers:
-        _handlers.append(handler)
-    return handler
-
-
-def unsubscribe(handler: Handler) -> None:
-    if handler in _handlers:
-        _handlers.remove(handler)
+    @property
+    def idempotency_key(self) -> str:
+        """(tenant, assignment, attempt, kind): one key per attempt and kind. A changed grade of
+        the same attempt carries the same key, so a ledger keyed by it pays an attempt once
+        and adjusts, never pays again."""
+        return (
+            f"lms.assignment:{self.teacher_id}:{self.assignment_id}:{self.attempt_no}:{self.kind}"
+        )
 
 
 async def emit(session: AsyncSession, event: AssignmentEvent) -> None:
-    for handler in list(_handlers):
-        await handler(session, event)
+    await publish(session, event)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.actor import Actor
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
-from app.models.lms import Folder, Lesson
+from app.models.lms import Folder
 from app.models.users import Role
 from app.schemas.lms import FolderCreate, FolderRead, FolderUpdate
+from app.services.lms import repository
 from app.services.scoping import require_role, tenant_id
 
 MAX_DEPTH = 10
@@ -21,19 +20,15 @@ def _read(folder: Folder) -> FolderRead:
     return FolderRead.model_validate(folder.model_dump())
 
 
-async def _get(session: AsyncSession, teacher_id: int, folder_id: int) -> Folder:
-    folder = (
-        await session.scalars(
-            select(Folder).where(col(Folder.teacher_id) == teacher_id, col(Folder.id) == folder_id)
-        )
-    ).one_or_none()
+async def _get(session: AsyncSession, actor: Actor, folder_id: int) -> Folder:
+    folder = (await session.scalars(repository.folder_by_id(actor, folder_id))).one_or_none()
     if folder is None:
         raise NotFound(N_("Folder not found"))
     return folder
 
 
 async def _check_parent(
-    session: AsyncSession, teacher_id: int, parent_id: int | None, moving: int | None = None
+    session: AsyncSession, actor: Actor, parent_id: int | None, moving: int | None = None
 ) -> None:
     """The parent must be the teacher's own folder, not the folder itself or one inside it."""
     depth = 0
@@ -42,7 +37,7 @@ async def _check_parent(
         if current == moving:
             raise InvalidInput(N_("A folder cannot be moved inside itself"), field="parent_id")
         try:
-            folder = await _get(session, teacher_id, current)
+            folder = await _get(session, actor, current)
         except NotFound:
             raise InvalidInput(N_("Folder not found"), field="parent_id") from None
         current = folder.parent_id
@@ -53,19 +48,14 @@ async def _check_parent(
 
 async def list_folders(session: AsyncSession, actor: Actor) -> list[FolderRead]:
     require_role(actor, Role.TEACHER)
-    rows = await session.scalars(
-        select(Folder)
-        .where(col(Folder.teacher_id) == tenant_id(actor))
-        .order_by(col(Folder.name), col(Folder.id))
-    )
+    rows = await session.scalars(repository.folders_by_tenant(actor))
     return [_read(folder) for folder in rows.all()]
 
 
 async def create_folder(session: AsyncSession, actor: Actor, data: FolderCreate) -> FolderRead:
     require_role(actor, Role.TEACHER)
-    teacher_id = tenant_id(actor)
-    await _check_parent(session, teacher_id, data.parent_id)
-    folder = Folder(teacher_id=teacher_id, parent_id=data.parent_id, name=data.name)
+    await _check_parent(session, actor, data.parent_id)
+    folder = Folder(teacher_id=tenant_id(actor), parent_id=data.parent_id, name=data.name)
     session.add(folder)
     await session.flush()
     return _read(folder)
@@ -75,11 +65,10 @@ async def update_folder(
     session: AsyncSession, actor: Actor, folder_id: int, data: FolderUpdate
 ) -> FolderRead:
     require_role(actor, Role.TEACHER)
-    teacher_id = tenant_id(actor)
-    folder = await _get(session, teacher_id, folder_id)
+    folder = await _get(session, actor, folder_id)
     changes = data.model_dump(exclude_unset=True)
     if "parent_id" in changes:
-        await _check_parent(session, teacher_id, changes["parent_id"], moving=folder_id)
+        await _check_parent(session, actor, changes["parent_id"], moving=folder_id)
         folder.parent_id = changes["parent_id"]
     if changes.get("name"):
         folder.name = changes["name"]
@@ -90,19 +79,10 @@ async def update_folder(
 async def delete_folder(session: AsyncSession, actor: Actor, folder_id: int) -> None:
     """Only an empty folder goes: lessons and subfolders are never deleted along with it."""
     require_role(actor, Role.TEACHER)
-    teacher_id = tenant_id(actor)
-    folder = await _get(session, teacher_id, folder_id)
-    has_children = await session.scalar(
-        select(
-            exists().where(col(Folder.teacher_id) == teacher_id, col(Folder.parent_id) == folder_id)
-        )
-    )
-    has_lessons = await session.scalar(
-        select(
-            exists().where(col(Lesson.teacher_id) == teacher_id, col(Lesson.folder_id) == folder_id)
-        )
-    )
+    await _get(session, actor, folder_id)
+    has_children = await session.scalar(repository.folder_has_children(actor, folder_id))
+    has_lessons = await session.scalar(repository.folder_has_lessons(actor, folder_id))
     if has_children or has_lessons:
         raise Conflict(N_("The folder is not empty"))
-    await session.delete(folder)
+    await session.execute(repository.delete_folder(actor, folder_id))
     await session.flush()

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.actor import Actor
-from app.core.errors import InvalidInput, NotFound
+from app.core.errors import InvalidInput, NotFound, StaleVersion
 from app.core.i18n import N_
-from app.models.lms import Folder, Lesson, LessonAssignment, LessonStatus, LessonVersion, Media
+from app.models.lms import Folder, Lesson, LessonStatus, LessonVersion, Media
 from app.models.users import Role
-from app.schemas.blocks import (
+from app.schemas.lms import LessonCreate, LessonRead, LessonSummary, LessonUpdate
+from app.schemas.lms.blocks import (
     QUESTION_KINDS,
     Block,
     MediaBlock,
     content_adapter,
-    is_question,
     max_score,
 )
-from app.schemas.lms import LessonCreate, LessonRead, LessonSummary, LessonUpdate
+from app.services.lms import repository
+from app.services.lms.student_view import student_blocks
 from app.services.paging import fetch_page
 from app.services.scoping import require_role, tenant_id
+
+STALE_LESSON = N_("The lesson changed meanwhile: reload it to see the latest version")
 
 
 def blocks_of(lesson: Lesson | LessonVersion) -> list[Block]:
@@ -64,19 +67,15 @@ def to_read(lesson: Lesson) -> LessonRead:
     )
 
 
-async def _check_folder(session: AsyncSession, teacher_id: int, folder_id: int | None) -> None:
+async def _check_folder(session: AsyncSession, actor: Actor, folder_id: int | None) -> None:
     if folder_id is None:
         return
-    found = await session.scalar(
-        select(col(Folder.id)).where(
-            col(Folder.teacher_id) == teacher_id, col(Folder.id) == folder_id
-        )
-    )
-    if found is None:
+    found = await session.scalars(repository.owned_ids(Folder, actor, [folder_id]))
+    if not found.all():
         raise InvalidInput(N_("Folder not found"), field="folder_id")
 
 
-async def _check_media(session: AsyncSession, teacher_id: int, blocks: list[Block]) -> None:
+async def _check_media(session: AsyncSession, actor: Actor, blocks: list[Block]) -> None:
     """Blocks may point only at the teacher's own uploaded files (another's look missing)."""
     wanted = {
         index: block.media_id
@@ -85,11 +84,7 @@ async def _check_media(session: AsyncSession, teacher_id: int, blocks: list[Bloc
     }
     if not wanted:
         return
-    rows = await session.scalars(
-        select(col(Media.id)).where(
-            col(Media.teacher_id) == teacher_id, col(Media.id).in_(set(wanted.values()))
-        )
-    )
+    rows = await session.scalars(repository.owned_ids(Media, actor, set(wanted.values())))
     found = set(rows.all())
     for index, media_id in wanted.items():
         if media_id not in found:
@@ -118,11 +113,10 @@ async def _write_version(session: AsyncSession, lesson: Lesson) -> None:
 async def create_lesson(session: AsyncSession, actor: Actor, data: LessonCreate) -> LessonRead:
     """A new lesson (version 1). Teacher only; folder and media must be the teacher's own."""
     require_role(actor, Role.TEACHER)
-    teacher_id = tenant_id(actor)
-    await _check_folder(session, teacher_id, data.folder_id)
-    await _check_media(session, teacher_id, data.content)
+    await _check_folder(session, actor, data.folder_id)
+    await _check_media(session, actor, data.content)
     lesson = Lesson(
-        teacher_id=teacher_id,
+        teacher_id=tenant_id(actor),
         folder_id=data.folder_id,
         title=data.title,
         subject=data.subject,
@@ -146,13 +140,10 @@ async def create_lesson(session: AsyncSession, actor: Actor, data: LessonCreate)
 async def get_owned_lesson(
     session: AsyncSession, actor: Actor, lesson_id: int, *, for_update: bool = False
 ) -> Lesson:
-    """The teacher's lesson, or NotFound (also for another teacher's lesson)."""
+    """The teacher's lesson, or NotFound (also for another teacher's lesson). `for_update`
+    locks the row until the transaction ends and re-reads it even if this session has it."""
     require_role(actor, Role.TEACHER)
-    stmt = select(Lesson).where(
-        col(Lesson.teacher_id) == tenant_id(actor), col(Lesson.id) == lesson_id
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
+    stmt = repository.lesson_by_id(actor, lesson_id, for_update=for_update)
     lesson = (await session.scalars(stmt)).one_or_none()
     if lesson is None:
         raise NotFound(N_("Lesson not found"))
@@ -163,31 +154,63 @@ async def get_lesson(session: AsyncSession, actor: Actor, lesson_id: int) -> Les
     return to_read(await get_owned_lesson(session, actor, lesson_id))
 
 
+def check_not_stale(
+    lesson: Lesson, *, base_version: int | None = None, base_updated_at: datetime | None = None
+) -> None:
+    """StaleVersion when an edit was based on an older state of the lesson than the (locked)
+    current one. `base_version` guards the content: `version` moves with every content change
+    and only then. `base_updated_at` guards everything: `updated_at` moves with every edit,
+    settings included. None means the caller does not ask for the check."""
+    if base_version is not None and base_version != lesson.version:
+        raise StaleVersion(STALE_LESSON)
+    if base_updated_at is not None and base_updated_at != lesson.updated_at:
+        raise StaleVersion(STALE_LESSON)
+
+
+async def _replace_content(
+    session: AsyncSession, actor: Actor, lesson: Lesson, blocks: list[Block]
+) -> None:
+    new_content = _content_json(blocks)
+    if new_content == lesson.content:
+        return
+    await _check_media(session, actor, blocks)
+    lesson.content = new_content
+    lesson.block_count = len(new_content)
+    lesson.max_score = max_score(blocks)
+    lesson.version += 1
+    await session.flush()
+    await _write_version(session, lesson)
+
+
+async def save_content(
+    session: AsyncSession, actor: Actor, lesson: Lesson, blocks: list[Block]
+) -> LessonRead:
+    """Replace the blocks of a lesson the caller loaded `for_update` (a builder step): a new
+    version if they differ."""
+    await _replace_content(session, actor, lesson, blocks)
+    await session.flush()
+    await session.refresh(lesson)
+    return to_read(lesson)
+
+
 async def update_lesson(
     session: AsyncSession, actor: Actor, lesson_id: int, data: LessonUpdate
 ) -> LessonRead:
     """Apply the sent fields. New content becomes a new version; students who answered an
-    older version keep it (their answers and grades never change under them)."""
+    older version keep it (their answers and grades never change under them). An edit based on
+    an older state (`base_version`, `base_updated_at`) is StaleVersion and changes nothing."""
     lesson = await get_owned_lesson(session, actor, lesson_id, for_update=True)
-    changes = data.model_dump(exclude_unset=True, exclude={"content"})
+    check_not_stale(lesson, base_version=data.base_version, base_updated_at=data.base_updated_at)
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"content", "base_version", "base_updated_at"}
+    )
     if "folder_id" in changes:
-        await _check_folder(session, lesson.teacher_id, changes["folder_id"])
-    for field in ("title", "status", "tags", "shuffle_options"):
-        if changes.get(field) is not None:
-            setattr(lesson, field, changes[field])
-    for field in ("subject", "folder_id", "attempt_limit", "time_limit_minutes"):
-        if field in changes:
-            setattr(lesson, field, changes[field])
+        await _check_folder(session, actor, changes["folder_id"])
+    for field, value in changes.items():
+        if field in LessonUpdate.CLEARABLE or value is not None:
+            setattr(lesson, field, value)
     if data.content is not None:
-        new_content = _content_json(data.content)
-        if new_content != lesson.content:
-            await _check_media(session, lesson.teacher_id, data.content)
-            lesson.content = new_content
-            lesson.block_count = len(new_content)
-            lesson.max_score = max_score(data.content)
-            lesson.version += 1
-            await session.flush()
-            await _write_version(session, lesson)
+        await _replace_content(session, actor, lesson, data.content)
     await session.flush()
     await session.refresh(lesson)
     return to_read(lesson)
@@ -216,25 +239,12 @@ async def delete_lesson(session: AsyncSession, actor: Actor, lesson_id: int) -> 
     """Delete a lesson nobody was given; a lesson with assignments is archived instead, so
     students' work and grades stay."""
     lesson = await get_owned_lesson(session, actor, lesson_id, for_update=True)
-    assigned = await session.scalar(
-        select(
-            exists().where(
-                col(LessonAssignment.teacher_id) == lesson.teacher_id,
-                col(LessonAssignment.lesson_id) == lesson_id,
-            )
-        )
-    )
-    if assigned:
+    if await session.scalar(repository.lesson_is_assigned(actor, lesson_id)):
         lesson.status = LessonStatus.ARCHIVED.value
         await session.flush()
         return
-    await session.execute(
-        delete(LessonVersion).where(
-            col(LessonVersion.teacher_id) == lesson.teacher_id,
-            col(LessonVersion.lesson_id) == lesson_id,
-        )
-    )
-    await session.delete(lesson)
+    await session.execute(repository.delete_lesson_versions(actor, lesson_id))
+    await session.execute(repository.delete_lesson(actor, lesson_id))
     await session.flush()
 
 
@@ -252,34 +262,22 @@ async def list_lessons(
     """The library, newest edits first. `search` matches the title or a tag; archived lessons
     show only when asked for by status."""
     require_role(actor, Role.TEACHER)
-    conditions = [col(Lesson.teacher_id) == tenant_id(actor)]
-    if status:
-        conditions.append(col(Lesson.status) == status)
-    else:
-        conditions.append(col(Lesson.status) != LessonStatus.ARCHIVED.value)
-    if search:
-        term = search.strip()
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(
-            or_(
-                col(Lesson.title).ilike(f"%{escaped}%", escape="\\"),
-                col(Lesson.tags).contains([term.lower()]),
-            )
-        )
-    if tag:
-        conditions.append(col(Lesson.tags).contains([tag.strip().lower()]))
-    if folder_id is not None:
-        conditions.append(col(Lesson.folder_id) == folder_id)
-    rows, total = await fetch_page(
-        session,
-        select(Lesson)
-        .where(*conditions)
-        .order_by(col(Lesson.updated_at).desc(), col(Lesson.id).desc()),
-        limit=limit,
-        offset=offset,
-    )
+    stmt = repository.lesson_list(actor, status=status, search=search, tag=tag, folder_id=folder_id)
+    rows, total = await fetch_page(session, stmt, limit=limit, offset=offset)
     return [to_summary(row[0]) for row in rows], total
 
 
-def question_blocks(blocks: list[Block]) -> list[Block]:
-    return [block for block in blocks if is_question(block)]
+@dataclass(frozen=True, slots=True)
+class LessonPreview:
+    lesson: Lesson
+    blocks: list[dict[str, Any]]
+
+
+async def preview(session: AsyncSession, actor: Actor, lesson_id: int) -> LessonPreview:
+    """The lesson exactly as a student receives it (no answer keys), for its teacher; the
+    lesson id seeds the shuffle, so a reload shows the same order."""
+    lesson = await get_owned_lesson(session, actor, lesson_id)
+    blocks = student_blocks(
+        blocks_of(lesson), seed=lesson_id, shuffle_options=lesson.shuffle_options
+    )
+    return LessonPreview(lesson=lesson, blocks=blocks)

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.core.actor import Actor
+from app.core.clock import now_utc
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
-from app.models.lms import (
-    AssignmentAttempt,
-    AssignmentStatus,
-    ScoreOverride,
-)
+from app.models.lms import AssignmentStatus, ScoreOverride
 from app.models.users import Role
 from app.schemas.lms import (
     AssignmentTeacherView,
     GradeRequest,
 )
-from app.services.lms.assignments import DONE, get_for_teacher, load_assignment, now_utc
+from app.services.lms import repository
+from app.services.lms.assignments import get_for_teacher, load_assignment
 from app.services.lms.grading import CENT
+from app.services.lms.repository import DONE
 from app.services.lms.student_work import emit_event, total_points
 from app.services.scoping import require_role
 
@@ -43,14 +40,9 @@ async def grade(
     _, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
     if assignment.status not in DONE:
         raise Conflict(N_("Nothing to grade yet: the student has not submitted"))
+    assert assignment.id is not None
     attempt = await session.scalar(
-        select(AssignmentAttempt)
-        .where(
-            col(AssignmentAttempt.teacher_id) == assignment.teacher_id,
-            col(AssignmentAttempt.assignment_id) == assignment.id,
-            col(AssignmentAttempt.attempt_no) == assignment.attempts_used,
-        )
-        .with_for_update()
+        repository.attempt_for_update(actor, assignment.id, assignment.attempts_used)
     )
     if attempt is None:
         raise NotFound(N_("Assignment not found"))

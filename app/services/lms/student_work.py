@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
+from app.core.clock import now_utc
 from app.core.errors import Conflict
 from app.core.i18n import N_
 from app.models.lms import (
@@ -19,23 +20,21 @@ from app.models.lms import (
     LessonStatus,
 )
 from app.models.users import Role
-from app.schemas.blocks import QUESTION_TYPES, Block
 from app.schemas.lms import (
     AssignmentStudentView,
     SaveProgress,
     SubmitRequest,
 )
+from app.schemas.lms.blocks import QUESTION_TYPES, Block
 from app.services.lms import events
 from app.services.lms.assignments import (
-    DONE,
-    OPEN,
     current_attempt_no,
     load_assignment,
-    now_utc,
     student_view,
     version_blocks,
 )
 from app.services.lms.grading import CENT, grade_answers
+from app.services.lms.repository import DONE, OPEN
 from app.services.scoping import require_role
 
 # Autosaves in flight when the timer runs out still count.
@@ -68,7 +67,7 @@ async def save_progress(
     now = now_utc()
     if _time_is_up(assignment, row.time_limit_minutes, now):
         raise Conflict(N_("Time is up: submit what you have saved"))
-    blocks = await version_blocks(session, assignment)
+    blocks = await version_blocks(session, actor, assignment)
     if data.answers:
         assignment.answers = {
             **(assignment.answers or {}),
@@ -127,7 +126,7 @@ async def submit(
     already_submitted = (
         data.attempt_no is not None and data.attempt_no <= assignment.attempts_used
     ) or (data.attempt_no is None and assignment.status in DONE)
-    blocks = await version_blocks(session, assignment)
+    blocks = await version_blocks(session, actor, assignment)
     if already_submitted:
         return student_view(row, assignment, blocks)
 
@@ -184,7 +183,7 @@ async def start_new_attempt(
     require_role(actor, Role.STUDENT)
     row, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
     if assignment.status in OPEN:
-        return student_view(row, assignment, await version_blocks(session, assignment))
+        return student_view(row, assignment, await version_blocks(session, actor, assignment))
     # The teacher grades the latest attempt: starting another would leave this one's essays
     # ungradable.
     if assignment.status == AssignmentStatus.SUBMITTED.value:
@@ -203,4 +202,4 @@ async def start_new_attempt(
     assignment.updated_at = now
     # Score, results and feedback of the last attempt stay visible until this one is submitted.
     await session.flush()
-    return student_view(row, assignment, await version_blocks(session, assignment))
+    return student_view(row, assignment, await version_blocks(session, actor, assignment))

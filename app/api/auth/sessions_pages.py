@@ -1,0 +1,128 @@
+"""Login and logout pages, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.api.deps import RequestActor, SessionDep, SettingsDep
+from app.api.templating import language_of, render
+from app.core.cookies import (
+    clear_auth_cookie_headers,
+    language_cookie_header,
+    session_cookie_headers,
+    set_cookies,
+)
+from app.core.errors import NotAuthenticated
+from app.core.i18n import normalize_language
+from app.services.accounts import users as accounts
+from app.services.auth import sessions as session_service
+
+router = APIRouter()
+
+DEFAULT_AFTER_LOGIN = "/dashboard"
+
+
+def safe_next(target: str | None, default: str = DEFAULT_AFTER_LOGIN) -> str:
+    """Only local paths: `//evil.example` or `https://...` would be an open redirect."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or target.startswith("/auth/log"):
+        return default
+    return target
+
+
+@router.get("/auth/login", response_class=HTMLResponse)
+async def login_page(
+    request: Request,
+    actor: RequestActor,
+    next_url: Annotated[str | None, Query(alias="next")] = None,
+) -> Response:
+    """The login form (a signed-in user goes straight on)."""
+    if actor.is_authenticated:
+        return RedirectResponse(safe_next(next_url), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next_url, ""), "email": ""})
+
+
+@router.post("/auth/login", response_class=HTMLResponse)
+async def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=128)] = "",
+    next_url: Annotated[str | None, Form(alias="next")] = None,
+) -> Response:
+    """Check the credentials; on success set the cookies and go where the person was headed."""
+    # A refused login is an answer, not a failure to roll back: it is shown on the form itself
+    # (and what it records about the attempt must stay recorded).
+    try:
+        issued = await session_service.login(
+            session,
+            settings,
+            email=email,
+            password=password,
+            user_agent=request.headers.get("user-agent"),
+        )
+    except NotAuthenticated as error:
+        return render(
+            request,
+            "auth/login.html",
+            {
+                "next": safe_next(next_url, ""),
+                "email": email,
+                "error": error.text(language_of(request)),
+            },
+            status_code=401,
+        )
+    response = RedirectResponse(safe_next(next_url), status_code=303)
+    set_cookies(
+        response.headers,
+        session_cookie_headers(settings, issued.access_token, issued.refresh_token),
+    )
+    # The account's language wins once the person is known.
+    response.headers.append("set-cookie", language_cookie_header(settings, issued.language))
+    return response
+
+
+@router.get("/auth/logout", response_class=HTMLResponse)
+async def logout_page(request: Request, actor: RequestActor) -> Response:
+    """A confirmation with a button: logging out by a plain link would be forgeable."""
+    if not actor.is_authenticated:
+        return RedirectResponse("/auth/login", status_code=303)
+    return render(request, "auth/logout.html")
+
+
+@router.post("/auth/logout")
+async def logout_submit(
+    actor: RequestActor, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Revoke the session server-side and clear the cookies."""
+    await session_service.logout(session, actor)
+    response = RedirectResponse("/auth/login", status_code=303)
+    set_cookies(response.headers, clear_auth_cookie_headers(settings))
+    return response
+
+
+@router.post("/language")
+async def switch_language(
+    request: Request,
+    actor: RequestActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    language: Annotated[str, Form(max_length=8)],
+    next_url: Annotated[str | None, Form(alias="next")] = None,
+) -> Response:
+    """Switch the interface language (and remember it on the account when signed in)."""
+    chosen = normalize_language(language, settings.default_language)
+    if actor.is_authenticated:
+        await accounts.set_language(session, actor, chosen)
+    response = RedirectResponse(safe_next(next_url, "/dashboard"), status_code=303)
+    response.headers.append("set-cookie", language_cookie_header(settings, chosen))
+    return response

@@ -1,0 +1,203 @@
+"""Teacher pages for the lesson library: folders, a new lesson, its settings, copy, delete and
+the student's-eye preview."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
+from app.api.forms import ContextLoader, read_form, redirect_on_error, rerender_on_error
+from app.api.lms.lessons import LessonStatusFilter
+from app.api.lms.player_pages import gap_pieces
+from app.api.templating import redirect_with_flash, render, tr
+from app.core.actor import Actor
+from app.core.i18n import N_
+from app.schemas.common import Pagination
+from app.schemas.lms import FolderCreate, LessonCreate, LessonUpdate
+from app.services.accounts import users as account_service
+from app.services.lms import folders as folder_service
+from app.services.lms import lessons as lesson_service
+
+router = APIRouter()
+PAGE_SIZE = 50
+LESSON_FORM = "lms/lesson_form.html"
+FORM_FIELDS = (
+    "title",
+    "subject",
+    "tags",
+    "status",
+    "folder_id",
+    "attempt_limit",
+    "time_limit_minutes",
+    "base_version",
+    "base_updated_at",
+)
+
+
+def builder_url(lesson_id: int, anchor: str = "") -> str:
+    return f"/lessons/{lesson_id}/edit{anchor}"
+
+
+def lesson_form_data(values: dict[str, str]) -> dict[str, Any]:
+    """The lesson settings form as schema input: blank means "not set", tags comma-separated."""
+    data: dict[str, Any] = {key: values[key] for key in FORM_FIELDS if values.get(key, "") != ""}
+    data["tags"] = [tag.strip() for tag in values.get("tags", "").split(",") if tag.strip()]
+    data["shuffle_options"] = values.get("shuffle_options") == "on"
+    return data
+
+
+# --- library
+
+
+@router.get("/lessons", response_class=HTMLResponse)
+async def lesson_library_page(
+    request: Request,
+    actor: TeacherActor,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    folder_id: IdQuery = None,
+    status: LessonStatusFilter = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """The lesson library with search, folders and status filter."""
+    page = Pagination(limit=PAGE_SIZE, offset=offset)
+    lessons, total = await lesson_service.list_lessons(
+        session,
+        actor,
+        limit=page.limit,
+        offset=page.offset,
+        search=q,
+        folder_id=folder_id,
+        status=status,
+    )
+    folders = await folder_service.list_folders(session, actor)
+    return render(
+        request,
+        "lms/library.html",
+        {
+            "lessons": lessons,
+            "total": total,
+            "folders": folders,
+            "q": q or "",
+            "folder_id": folder_id,
+            "status": status or "",
+            "page": page,
+        },
+    )
+
+
+@router.post("/folders", response_class=HTMLResponse)
+async def create_folder_submit(
+    request: Request,
+    actor: TeacherActor,
+    session: SessionDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    parent_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Create a folder in the library."""
+    redirect_on_error(request, "/lessons", invalid=N_("Give the folder a name"))
+    data = FolderCreate.model_validate({"name": name, "parent_id": parent_id or None})
+    await folder_service.create_folder(session, actor, data)
+    return redirect_with_flash(request, "/lessons", tr(request, "Folder created"))
+
+
+@router.post("/folders/{folder_id}/delete")
+async def delete_folder_submit(
+    request: Request, folder_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Delete an empty folder."""
+    redirect_on_error(request, "/lessons")
+    await folder_service.delete_folder(session, actor, folder_id)
+    return redirect_with_flash(request, "/lessons", tr(request, "Folder deleted"))
+
+
+# --- creating and editing
+
+
+def _new_lesson_context(actor: Actor) -> ContextLoader:
+    async def load(session: AsyncSession, error: Exception) -> dict[str, Any]:
+        return {"folders": await folder_service.list_folders(session, actor), "lesson": None}
+
+    return load
+
+
+@router.get("/lessons/new", response_class=HTMLResponse)
+async def new_lesson_page(request: Request, actor: TeacherActor, session: SessionDep) -> Response:
+    """The form for a new lesson's title and settings."""
+    folders = await folder_service.list_folders(session, actor)
+    return render(
+        request,
+        LESSON_FORM,
+        {"folders": folders, "lesson": None, "values": {"status": "draft"}, "errors": {}},
+    )
+
+
+@router.post("/lessons/new", response_class=HTMLResponse)
+async def new_lesson_submit(request: Request, actor: TeacherActor, session: SessionDep) -> Response:
+    """Create the lesson and open it in the builder."""
+    values = await read_form(request)
+    rerender_on_error(request, LESSON_FORM, values=values, context=_new_lesson_context(actor))
+    lesson = await lesson_service.create_lesson(
+        session, actor, LessonCreate.model_validate(lesson_form_data(values))
+    )
+    return redirect_with_flash(
+        request, builder_url(lesson.id), tr(request, "Lesson created: now add blocks")
+    )
+
+
+@router.post("/lessons/{lesson_id}/settings", response_class=HTMLResponse)
+async def lesson_settings_submit(
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Save the lesson's title, tags, status and settings."""
+    values = await read_form(request)
+    redirect_on_error(request, builder_url(lesson_id))
+    data = lesson_form_data(values)
+    # A blank clearable setting in this form means "clear it" (no subject, no limit).
+    for optional in LessonUpdate.CLEARABLE:
+        data.setdefault(optional, None)
+    await lesson_service.update_lesson(session, actor, lesson_id, LessonUpdate.model_validate(data))
+    return redirect_with_flash(request, builder_url(lesson_id), tr(request, "Changes saved"))
+
+
+@router.post("/lessons/{lesson_id}/duplicate")
+async def duplicate_lesson_submit(
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Copy the lesson as a new draft and open the copy."""
+    source = await lesson_service.get_lesson(session, actor, lesson_id)
+    title = tr(request, "{title} (copy)").format(title=source.title)
+    copy = await lesson_service.duplicate_lesson(session, actor, lesson_id, title=title[:200])
+    return redirect_with_flash(request, builder_url(copy.id), tr(request, "Lesson copied"))
+
+
+@router.post("/lessons/{lesson_id}/delete")
+async def delete_lesson_submit(
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Delete the lesson (archived instead if it was assigned)."""
+    await lesson_service.delete_lesson(session, actor, lesson_id)
+    return redirect_with_flash(request, "/lessons", tr(request, "Lesson deleted or archived"))
+
+
+@router.get("/lessons/{lesson_id}/preview", response_class=HTMLResponse)
+async def lesson_preview_page(
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """The lesson exactly as a student receives it (no answer keys), without saving anything."""
+    preview = await lesson_service.preview(session, actor, lesson_id)
+    zone = await account_service.viewer_zone(session, actor)
+    return render(
+        request,
+        "lms/preview.html",
+        {
+            "lesson": preview.lesson,
+            "blocks": preview.blocks,
+            "zone": zone,
+            "gap_pieces": gap_pieces,
+        },
+    )

@@ -1,0 +1,169 @@
+"""The student's lesson player: answer, autosave, submit, start another attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2.environment import TemplateModule
+from starlette.datastructures import FormData
+
+from app.api.deps import IdPath, SessionDep, StudentActor
+from app.api.forms import redirect_on_error
+from app.api.templating import redirect_with_flash, render, templates, tr
+from app.core.clock import now_utc
+from app.core.i18n import N_
+from app.schemas.lms import AssignmentStudentView, SaveProgress, SubmitRequest
+from app.schemas.lms.blocks import BLOCKS, QUESTIONS, form_position, form_text, gap_pieces
+from app.services.accounts import users as account_service
+from app.services.lms import assignments as assignment_service
+from app.services.lms import student_work
+
+router = APIRouter(prefix="/assignments")
+PLAYER = "lms/player.html"
+OPEN = ("assigned", "in_progress")
+# Time between two autosaves counts as work only up to this: an idle tab is not studying.
+MAX_SECONDS_BETWEEN_SAVES = 600
+NOT_SAVED = N_("Your answers could not be saved: they are too long")
+SAVED = N_("Saved")
+SUBMITTED = N_("Submitted: the teacher will check your answers")
+SUBMITTED_AND_GRADED = N_("Submitted and graded")
+NEW_ATTEMPT = N_("A new attempt has begun")
+
+
+def _url(assignment_id: int) -> str:
+    return f"/assignments/{assignment_id}"
+
+
+# --- shared with the preview, builder and grading pages
+
+
+def block_macros(block_type: str) -> TemplateModule:
+    """The macros of a block type's template (`lms/blocks/<type>.html`)."""
+    return templates.get_template(BLOCKS[block_type].template).module
+
+
+# The block templates are imported once, without a page's context (an import `with context` is
+# evaluated again on every render): what their macros need besides their arguments is global.
+templates.env.globals["block_macros"] = block_macros
+templates.env.globals["gap_pieces"] = gap_pieces
+
+
+# --- the one form parser
+
+_text = form_text
+_position = form_position
+
+
+def parse_answers(form: FormData, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The player form as the answers dict the services store and grade (each question type
+    reads its own fields: `parse_answer` in its module under `app.schemas.lms.blocks`).
+
+    Every question on the page gets an entry; a blank one is None, so clearing an input clears
+    the saved answer instead of leaving the old one behind. Values that are not among the
+    question's options are dropped.
+    """
+    return {
+        block["id"]: QUESTIONS[block["type"]].parse_answer(block, form)
+        for block in blocks
+        if block["type"] in QUESTIONS
+    }
+
+
+def _seconds(form: FormData) -> int:
+    seconds = _position(_text(form, "time_spent_seconds")) or 0
+    return max(0, min(seconds, MAX_SECONDS_BETWEEN_SAVES))
+
+
+def _attempt_no(form: FormData) -> int | None:
+    number = _position(_text(form, "attempt_no"))
+    return number if number is not None and 1 <= number <= 1000 else None
+
+
+# --- pages
+
+
+def _player_context(view: AssignmentStudentView, zone: ZoneInfo) -> dict[str, Any]:
+    limit = view.attempt_limit
+    deadline = None
+    if view.time_limit_minutes and view.started_at:
+        deadline = view.started_at + timedelta(minutes=view.time_limit_minutes)
+    return {
+        "view": view,
+        "zone": zone,
+        "gap_pieces": gap_pieces,
+        "editable": view.status in OPEN,
+        # Only after grading: the teacher grades the latest attempt.
+        "can_retry": view.status == "graded" and (limit is None or view.attempts_used < limit),
+        "deadline": deadline,
+        "time_is_up": view.status in OPEN and deadline is not None and deadline < now_utc(),
+        "results": {result.block_id: result for result in view.results or []},
+        "revealed": {block["id"]: block for block in view.revealed or []},
+    }
+
+
+@router.get("/{assignment_id}", response_class=HTMLResponse)
+async def player_page(
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
+) -> Response:
+    """The lesson with the student's saved answers; the result once submitted."""
+    view = await assignment_service.get_for_student(session, actor, assignment_id)
+    zone = await account_service.viewer_zone(session, actor)
+    return render(request, PLAYER, _player_context(view, zone))
+
+
+@router.post("/{assignment_id}/save")
+async def save_progress_submit(
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
+) -> Response:
+    """Save the answers so far: the Save button (303 back) or player.js (204)."""
+    by_script = request.headers.get("x-requested-with") == "fetch"
+    redirect_on_error(request, _url(assignment_id), invalid=NOT_SAVED, plain_text=by_script)
+    view = await assignment_service.get_for_student(session, actor, assignment_id)
+    form = await request.form()
+    data = SaveProgress(
+        answers=parse_answers(form, view.blocks),
+        # The whole lesson is on this one page.
+        blocks_viewed=[block["id"] for block in view.blocks],
+        time_spent_seconds=_seconds(form),
+    )
+    await student_work.save_progress(session, actor, assignment_id, data)
+    if by_script:
+        return Response(status_code=204)
+    return redirect_with_flash(request, _url(assignment_id), tr(request, SAVED))
+
+
+@router.post("/{assignment_id}/submit")
+async def submit_assignment_submit(
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
+) -> Response:
+    """Submit the attempt named in the form; a second click finds it submitted and counts
+    nothing twice."""
+    redirect_on_error(request, _url(assignment_id), invalid=NOT_SAVED)
+    view = await assignment_service.get_for_student(session, actor, assignment_id)
+    form = await request.form()
+    data = SubmitRequest(
+        answers=parse_answers(form, view.blocks) if view.status in OPEN else None,
+        attempt_no=_attempt_no(form),
+        time_spent_seconds=_seconds(form),
+    )
+    result = await student_work.submit(session, actor, assignment_id, data)
+    message = (
+        tr(request, SUBMITTED)
+        if result.status == "submitted"
+        else tr(request, SUBMITTED_AND_GRADED)
+    )
+    return redirect_with_flash(request, _url(assignment_id), message)
+
+
+@router.post("/{assignment_id}/attempts")
+async def start_new_attempt_submit(
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
+) -> Response:
+    """Start another attempt when the lesson allows more."""
+    redirect_on_error(request, _url(assignment_id))
+    await student_work.start_new_attempt(session, actor, assignment_id)
+    return redirect_with_flash(request, _url(assignment_id), tr(request, NEW_ATTEMPT))

@@ -1,0 +1,39 @@
+"""What the two choice questions share: options written one per line in the builder, a leading
+`*` marking a correct one, and the chosen option ids read from the player's form."""
+
+from __future__ import annotations
+
+from app.schemas.lms.blocks.base import (
+    ANSWER,
+    AnswerForm,
+    BuilderForm,
+    Option,
+    Shown,
+    lines,
+)
+
+CORRECT_MARK = "*"
+
+
+def options_to_form(options: list[Option], correct: list[str]) -> str:
+    return "\n".join(
+        (CORRECT_MARK if option.id in correct else "") + option.text for option in options
+    )
+
+
+def options_from_form(form: BuilderForm) -> tuple[list[dict[str, str]], list[str]]:
+    """The options (numbered `o1`, `o2`, ...) and the ids of those marked correct."""
+    options, correct = [], []
+    for number, line in enumerate(lines(form.get("options")), start=1):
+        option_id = f"o{number}"
+        if line.startswith(CORRECT_MARK):
+            correct.append(option_id)
+            line = line[len(CORRECT_MARK) :].strip()
+        options.append({"id": option_id, "text": line})
+    return options, correct
+
+
+def chosen_options(shown: Shown, form: AnswerForm) -> list[str]:
+    """The ticked options that the page showed, in the order it showed them."""
+    chosen = {value for value in form.getlist(ANSWER + shown["id"]) if isinstance(value, str)}
+    return [option["id"] for option in shown["options"] if option["id"] in chosen]

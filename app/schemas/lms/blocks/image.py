@@ -1,0 +1,30 @@
+"""An image, with the text alternative a screen-reader user hears instead."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import StringConstraints
+
+from app.schemas.lms.blocks.base import BuilderForm, Shown
+from app.schemas.lms.blocks.media import MediaBlock
+
+
+class ImageBlock(MediaBlock):
+    type: Literal["image"]
+    # Required: an image without a text alternative is invisible to a screen-reader user.
+    alt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+    template: ClassVar[str] = "lms/blocks/image.html"
+
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        return {**super().student_view(rng, shuffle_options=shuffle_options), "alt": self.alt}
+
+    @classmethod
+    def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
+        return {**super().from_form(block_id, form), "alt": form.get("alt", "")}
+
+    @classmethod
+    def example(cls, block_id: str) -> dict[str, Any]:
+        return {**super().example(block_id), "alt": "Иллюстрация к уроку: семья за столом"}

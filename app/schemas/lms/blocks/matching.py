@@ -1,0 +1,137 @@
+"""Matching: pairs to match. A student's answer maps each pair id (the left side) to the
+`right_id` of the right side chosen for it."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from app.schemas.lms.blocks.base import (
+    ANSWER,
+    MAX_OPTIONS,
+    AnswerForm,
+    BlockId,
+    BuilderForm,
+    QuestionBase,
+    Scoring,
+    ShortText,
+    Shown,
+    form_position,
+    form_text,
+    fraction,
+    lines,
+    new_block_id,
+    unique_ids,
+)
+
+# The player's select values are `~<n>`, the n-th right item as shown; `~` is not a character
+# of block ids (see `BlockId`), so a position never looks like an id.
+RIGHT_TOKEN = "~"  # noqa: S105 - a form value prefix, not a secret
+
+
+class MatchPair(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: BlockId = Field(default_factory=new_block_id)
+    left: ShortText
+    right: ShortText
+    # The right side's own id: students see the right column under these, so a shared id
+    # would tell them which left item each one belongs to. Random, part of the answer key.
+    right_id: BlockId = Field(default_factory=new_block_id)
+
+
+def right_id(right: list[dict[str, str]], value: str) -> str | None:
+    """A matching select's value: `~<n>`, the n-th right item as shown, or a right item's id.
+
+    The page sends positions because in a matching block the right item that belongs to a left
+    item carries the same pair id: ids in the HTML would give the answer away."""
+    if value.startswith(RIGHT_TOKEN):
+        index = form_position(value.removeprefix(RIGHT_TOKEN))
+        return right[index]["id"] if index is not None and 0 <= index < len(right) else None
+    return value if any(item["id"] == value for item in right) else None
+
+
+class MatchingBlock(QuestionBase):
+    """Pairs to match; a student's answer maps each pair id (left side) to a `right_id`."""
+
+    type: Literal["matching"]
+    pairs: Annotated[list[MatchPair], Field(min_length=2, max_length=MAX_OPTIONS)]
+    scoring: Scoring = "partial"
+
+    template: ClassVar[str] = "lms/blocks/matching.html"
+
+    @field_validator("pairs")
+    @classmethod
+    def _check(cls, pairs: list[MatchPair]) -> list[MatchPair]:
+        left = [pair.id for pair in pairs]
+        right = [pair.right_id for pair in pairs]
+        unique_ids(left, "pair")
+        unique_ids(right, "right side")
+        if set(left) & set(right):
+            raise PydanticCustomError("duplicate_id", "Left and right sides need different ids")
+        return pairs
+
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        left = [{"id": pair.id, "text": pair.left} for pair in self.pairs]
+        # Under their own ids (a pair's id on both sides would pair them up), and always
+        # shuffled: in lesson order the right column would give the answer away too.
+        right = [{"id": pair.right_id, "text": pair.right} for pair in self.pairs]
+        rng.shuffle(right)
+        if shuffle_options:
+            rng.shuffle(left)
+        return {**self._shown(), "left": left, "right": right}
+
+    def grade(self, answer: object) -> Decimal:
+        if not isinstance(answer, dict):
+            return Decimal(0)
+        right = sum(1 for pair in self.pairs if answer.get(pair.id) == pair.right_id)
+        return fraction(self.points, right, len(self.pairs), partial=self.scoring == "partial")
+
+    @classmethod
+    def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
+        name = ANSWER + shown["id"]
+        pairs = {}
+        for item in shown["left"]:
+            chosen = right_id(shown["right"], form_text(form, f"{name}.{item['id']}"))
+            if chosen is not None:
+                pairs[item["id"]] = chosen
+        return pairs or None
+
+    def sample_answer(self, *, right: bool) -> Any:
+        rights = [pair.right_id for pair in self.pairs]
+        shift = 0 if right else 1
+        return {pair.id: rights[(i + shift) % len(rights)] for i, pair in enumerate(self.pairs)}
+
+    def to_form(self) -> dict[str, str]:
+        pairs = "\n".join(f"{pair.left} = {pair.right}" for pair in self.pairs)
+        return {**super().to_form(), "pairs": pairs}
+
+    @classmethod
+    def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
+        pairs = []
+        for number, line in enumerate(lines(form.get("pairs")), start=1):
+            left, _, right = line.partition("=")
+            pairs.append({"id": f"p{number}", "left": left.strip(), "right": right.strip()})
+        return {
+            **cls._question_form(block_id, form),
+            "pairs": pairs,
+            "scoring": form.get("scoring", "partial"),
+        }
+
+    @classmethod
+    def example(cls, block_id: str) -> dict[str, Any]:
+        return {
+            "id": block_id,
+            "type": "matching",
+            "prompt": "Соедините слово с переводом.",
+            "points": "3",
+            "pairs": [
+                {"id": "p1", "left": "дом", "right": "house", "right_id": "r1"},
+                {"id": "p2", "left": "кот", "right": "cat", "right_id": "r2"},
+                {"id": "p3", "left": "окно", "right": "window", "right_id": "r3"},
+            ],
+        }

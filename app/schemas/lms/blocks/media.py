@@ -1,0 +1,60 @@
+"""The media blocks' shared base: a link, or an uploaded file of the teacher's own (checked
+against the `media` table by the lessons service)."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.schemas.lms.blocks.base import BlockBase, BuilderForm, Shown
+
+
+def https_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise PydanticCustomError("url", "Use an https:// link")
+    return value
+
+
+HttpsUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(https_url)]
+
+
+class MediaBlock(BlockBase):
+    """A link or an uploaded file of the teacher's own (checked against the `media` table)."""
+
+    url: HttpsUrl | None = None
+    media_id: int | None = Field(default=None, gt=0)
+    title: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaBlock:
+        if (self.url is None) == (self.media_id is None):
+            raise PydanticCustomError("media_source", "Give either a link or an uploaded file")
+        return self
+
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        return {**self._shown(), "url": self.url, "media_id": self.media_id, "title": self.title}
+
+    @classmethod
+    def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
+        block: dict[str, Any] = {
+            "id": block_id,
+            "type": cls.block_type(),
+            "url": form.get("url", "").strip() or None,
+        }
+        if form.get("title", "").strip():
+            block["title"] = form["title"].strip()
+        return block
+
+    @classmethod
+    def example(cls, block_id: str) -> dict[str, Any]:
+        return {
+            "id": block_id,
+            "type": cls.block_type(),
+            "url": "https://example.org/materials/lesson.bin",
+            "title": "Материал к уроку",
+        }

@@ -1,0 +1,26 @@
+"""A text block: Markdown, sanitised when shown."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, ClassVar, Literal
+
+from app.schemas.lms.blocks.base import BlockBase, BuilderForm, LongText, Shown
+
+
+class TextBlock(BlockBase):
+    type: Literal["text"]
+    markdown: LongText
+
+    template: ClassVar[str] = "lms/blocks/text.html"
+
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        return {**self._shown(), "markdown": self.markdown}
+
+    @classmethod
+    def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
+        return {"id": block_id, "type": "text", "markdown": form.get("markdown", "")}
+
+    @classmethod
+    def example(cls, block_id: str) -> dict[str, Any]:
+        return {"id": block_id, "type": "text", "markdown": "# Урок\n\nПрочитайте **текст**."}

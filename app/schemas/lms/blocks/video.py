@@ -1,0 +1,38 @@
+"""A video: a link to YouTube, VK Video or Rutube, or an uploaded file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from app.schemas.lms.blocks.media import MediaBlock, https_url
+
+# Video links are accepted only from these hosts (and their subdomains).
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "vk.com", "vkvideo.ru", "vk.ru", "rutube.ru")
+
+
+def _video_url(value: str) -> str:
+    host = (urlsplit(https_url(value)).hostname or "").lower()
+    if not any(host == allowed or host.endswith("." + allowed) for allowed in VIDEO_HOSTS):
+        raise PydanticCustomError(
+            "video_host",
+            "Video links must come from YouTube, VK Video or Rutube",
+        )
+    return value
+
+
+VideoUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_video_url)]
+
+
+class VideoBlock(MediaBlock):
+    type: Literal["video"]
+    url: VideoUrl | None = None
+
+    template: ClassVar[str] = "lms/blocks/video.html"
+
+    @classmethod
+    def example(cls, block_id: str) -> dict[str, Any]:
+        return {**super().example(block_id), "url": "https://rutube.ru/video/0123456789abcdef/"}
