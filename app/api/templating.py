@@ -11,12 +11,14 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment as JinjaEnvironment
 from jinja2 import FileSystemLoader
+from jinja2.environment import TemplateModule
 from pydantic import ValidationError
 
 from app.core.actor import Actor
 from app.core.config import Environment, get_settings
 from app.core.i18n import LANGUAGES, N_, translations
 from app.core.markdown import render_markdown
+from app.schemas.lms.blocks import BLOCKS, gap_pieces
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -54,6 +56,23 @@ _STATIC_URLS = {
 }
 templates.env.globals["static_url"] = static_url
 templates.env.filters["markdown"] = render_markdown
+
+
+def block_macros(block_type: str) -> TemplateModule:
+    """The macros of a block type's template (`lms/blocks/<type>.html`)."""
+    return templates.get_template(BLOCKS[block_type].template).module
+
+
+def block_labels(gettext: Any) -> dict[str, str]:
+    """Every block type's name in the page's language (`gettext` is the page's `_`)."""
+    return {name: str(gettext(kind.label)) for name, kind in BLOCKS.items()}
+
+
+# The block templates are imported once, without a page's context (an import `with context` is
+# evaluated again on every render): what their macros need besides their arguments is global.
+templates.env.globals["block_macros"] = block_macros
+templates.env.globals["block_labels"] = block_labels
+templates.env.globals["gap_pieces"] = gap_pieces
 # The one way a person is shown (name now; avatar and equipped cosmetics later), on every page.
 templates.env.globals["person_name"] = templates.env.get_template(
     "_macros/people.html"

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from app.api.deps import IdPath, IdQuery, PaginationDep, SessionDep, TeacherActor
-from app.models.lms import LessonStatus
+from app.api.deps import IdPath, PaginationDep, SessionDep, TeacherActor
 from app.schemas.common import Page
 from app.schemas.lms import (
     FolderCreate,
     FolderRead,
     FolderUpdate,
     LessonCreate,
+    LessonFilters,
     LessonRead,
     LessonSummary,
     LessonUpdate,
@@ -24,7 +24,7 @@ from app.services.lms import lessons as lesson_service
 
 router = APIRouter(tags=["lessons"])
 
-LessonStatusFilter = Annotated[LessonStatus | None, Query(description="Only this status")]
+LessonFiltersQuery = Annotated[LessonFilters, Query()]
 
 
 @router.get("/lessons", response_model=Page[LessonSummary])
@@ -32,21 +32,11 @@ async def list_lessons(
     actor: TeacherActor,
     session: SessionDep,
     page: PaginationDep,
-    q: Annotated[str | None, Query(max_length=100, description="Title or tag")] = None,
-    tag: Annotated[str | None, Query(max_length=50)] = None,
-    folder_id: IdQuery = None,
-    lesson_status: Annotated[LessonStatusFilter, Query(alias="status")] = None,
+    filters: LessonFiltersQuery,
 ) -> Page[LessonSummary]:
     """The library, most recently edited first; archived lessons only when asked for."""
     items, total = await lesson_service.list_lessons(
-        session,
-        actor,
-        limit=page.limit,
-        offset=page.offset,
-        search=q,
-        tag=tag,
-        folder_id=folder_id,
-        status=lesson_status,
+        session, actor, limit=page.limit, offset=page.offset, filters=filters
     )
     return Page[LessonSummary].build(items, total, page)
 

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
+from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.forms import ContextLoader, read_form, redirect_on_error, rerender_on_error
-from app.api.lms.lessons import LessonStatusFilter
-from app.api.lms.player_pages import gap_pieces
+from app.api.lms.lessons import LessonFiltersQuery
 from app.api.templating import redirect_with_flash, render, tr
 from app.core.actor import Actor
 from app.core.i18n import N_
@@ -58,21 +57,13 @@ async def lesson_library_page(
     request: Request,
     actor: TeacherActor,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    folder_id: IdQuery = None,
-    status: LessonStatusFilter = None,
+    filters: LessonFiltersQuery,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
     """The lesson library with search, folders and status filter."""
     page = Pagination(limit=PAGE_SIZE, offset=offset)
     lessons, total = await lesson_service.list_lessons(
-        session,
-        actor,
-        limit=page.limit,
-        offset=page.offset,
-        search=q,
-        folder_id=folder_id,
-        status=status,
+        session, actor, limit=page.limit, offset=page.offset, filters=filters
     )
     folders = await folder_service.list_folders(session, actor)
     return render(
@@ -82,9 +73,9 @@ async def lesson_library_page(
             "lessons": lessons,
             "total": total,
             "folders": folders,
-            "q": q or "",
-            "folder_id": folder_id,
-            "status": status or "",
+            "q": filters.q or "",
+            "folder_id": filters.folder_id,
+            "status": filters.status or "",
             "page": page,
         },
     )
@@ -198,6 +189,5 @@ async def lesson_preview_page(
             "lesson": preview.lesson,
             "blocks": preview.blocks,
             "zone": zone,
-            "gap_pieces": gap_pieces,
         },
     )

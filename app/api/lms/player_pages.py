@@ -8,16 +8,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2.environment import TemplateModule
 from starlette.datastructures import FormData
 
 from app.api.deps import IdPath, SessionDep, StudentActor
 from app.api.forms import redirect_on_error
-from app.api.templating import redirect_with_flash, render, templates, tr
+from app.api.templating import redirect_with_flash, render, tr
 from app.core.clock import now_utc
 from app.core.i18n import N_
 from app.schemas.lms import AssignmentStudentView, SaveProgress, SubmitRequest
-from app.schemas.lms.blocks import BLOCKS, QUESTIONS, form_position, form_text, gap_pieces
+from app.schemas.lms.blocks import QUESTIONS, form_position, form_text
 from app.services.accounts import users as account_service
 from app.services.lms import assignments as assignment_service
 from app.services.lms import student_work
@@ -38,24 +37,7 @@ def _url(assignment_id: int) -> str:
     return f"/assignments/{assignment_id}"
 
 
-# --- shared with the preview, builder and grading pages
-
-
-def block_macros(block_type: str) -> TemplateModule:
-    """The macros of a block type's template (`lms/blocks/<type>.html`)."""
-    return templates.get_template(BLOCKS[block_type].template).module
-
-
-# The block templates are imported once, without a page's context (an import `with context` is
-# evaluated again on every render): what their macros need besides their arguments is global.
-templates.env.globals["block_macros"] = block_macros
-templates.env.globals["gap_pieces"] = gap_pieces
-
-
 # --- the one form parser
-
-_text = form_text
-_position = form_position
 
 
 def parse_answers(form: FormData, blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -74,12 +56,12 @@ def parse_answers(form: FormData, blocks: list[dict[str, Any]]) -> dict[str, Any
 
 
 def _seconds(form: FormData) -> int:
-    seconds = _position(_text(form, "time_spent_seconds")) or 0
+    seconds = form_position(form_text(form, "time_spent_seconds")) or 0
     return max(0, min(seconds, MAX_SECONDS_BETWEEN_SAVES))
 
 
 def _attempt_no(form: FormData) -> int | None:
-    number = _position(_text(form, "attempt_no"))
+    number = form_position(form_text(form, "attempt_no"))
     return number if number is not None and 1 <= number <= 1000 else None
 
 
@@ -94,7 +76,6 @@ def _player_context(view: AssignmentStudentView, zone: ZoneInfo) -> dict[str, An
     return {
         "view": view,
         "zone": zone,
-        "gap_pieces": gap_pieces,
         "editable": view.status in OPEN,
         # Only after grading: the teacher grades the latest attempt.
         "can_retry": view.status == "graded" and (limit is None or view.attempts_used < limit),

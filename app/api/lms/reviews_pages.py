@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
 from app.api.forms import ContextLoader, FormInvalid, read_form, rerender_on_error
-from app.api.lms.player_pages import gap_pieces
 from app.api.templating import form_errors, language_of, redirect_with_flash, render, tr
 from app.core.actor import Actor
 from app.core.clock import zone_of
@@ -103,7 +102,6 @@ async def _review_context(
         "view": view,
         "me": me,
         "zone": zone_of(me.timezone),
-        "gap_pieces": gap_pieces,
         "plain_number": plain_number,
         "results": {result.block_id: result for result in view.results or []},
         "gradable": view.status in ("submitted", "graded"),

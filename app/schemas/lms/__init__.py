@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from app.models.lms import LessonStatus
 from app.schemas.lms.blocks import Block, Content
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -38,6 +39,19 @@ class AssignmentBucket(StrEnum):
     TODO = "todo"
     OVERDUE = "overdue"
     DONE = "done"
+
+
+class LessonFilters(BaseModel):
+    """The library's filters: query parameters of the JSON list and of the library page."""
+
+    q: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="Title or tag"
+    )
+    tag: Annotated[str, StringConstraints(max_length=50)] | None = None
+    folder_id: Id | None = None
+    status: LessonStatus | None = Field(
+        default=None, description="Only this status (archived lessons only when asked for)"
+    )
 
 
 class _Strict(BaseModel):

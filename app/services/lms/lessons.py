@@ -13,7 +13,7 @@ from app.core.errors import InvalidInput, NotFound, StaleVersion
 from app.core.i18n import N_
 from app.models.lms import Folder, Lesson, LessonStatus, LessonVersion, Media
 from app.models.users import Role
-from app.schemas.lms import LessonCreate, LessonRead, LessonSummary, LessonUpdate
+from app.schemas.lms import LessonCreate, LessonFilters, LessonRead, LessonSummary, LessonUpdate
 from app.schemas.lms.blocks import (
     QUESTION_KINDS,
     Block,
@@ -254,15 +254,18 @@ async def list_lessons(
     *,
     limit: int,
     offset: int,
-    search: str | None = None,
-    tag: str | None = None,
-    folder_id: int | None = None,
-    status: str | None = None,
+    filters: LessonFilters,
 ) -> tuple[list[LessonSummary], int]:
-    """The library, newest edits first. `search` matches the title or a tag; archived lessons
-    show only when asked for by status."""
+    """The library, newest edits first. `filters.q` matches the title or a tag; archived
+    lessons show only when asked for by status."""
     require_role(actor, Role.TEACHER)
-    stmt = repository.lesson_list(actor, status=status, search=search, tag=tag, folder_id=folder_id)
+    stmt = repository.lesson_list(
+        actor,
+        status=filters.status,
+        search=filters.q,
+        tag=filters.tag,
+        folder_id=filters.folder_id,
+    )
     rows, total = await fetch_page(session, stmt, limit=limit, offset=offset)
     return [to_summary(row[0]) for row in rows], total
 

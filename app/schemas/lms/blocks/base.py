@@ -205,11 +205,23 @@ class BlockBase(BaseModel):
 
     id: BlockId = Field(default_factory=new_block_id)
 
+    # `lms/blocks/<type>.html`, set for each concrete type from its `type` (below).
     template: ClassVar[str]
     macros: ClassVar[tuple[str, ...]] = ("view", "editor")
+    # What a teacher calls the type (a msgid, translated where it is shown).
+    label: ClassVar[str]
+    # A valid block of this type but for its id and type: the bench's content and the tests'.
+    EXAMPLE: ClassVar[dict[str, Any]]
 
     if TYPE_CHECKING:  # each type declares it as a `Literal` field (the discriminator)
         type: str
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("type")
+        if field is not None and get_args(field.annotation):  # a concrete type, not a base
+            cls.template = f"lms/blocks/{cls.block_type()}.html"
 
     @classmethod
     def block_type(cls) -> str:
@@ -243,9 +255,9 @@ class BlockBase(BaseModel):
         return {"points": "1", "yo_equals_e": "on", "scoring": "partial"}
 
     @classmethod
-    @abstractmethod
     def example(cls, block_id: str) -> dict[str, Any]:
         """A valid block of this type (the bench's content and the registry's tests)."""
+        return {"id": block_id, "type": cls.block_type(), **cls.EXAMPLE}
 
 
 class QuestionBase(BlockBase):
@@ -268,12 +280,16 @@ class QuestionBase(BlockBase):
         """Points for an answer that is not blank. Answers arrive as JSON and may be anything
         (a wrong type, unknown ids): that never raises, it simply earns no points."""
 
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        """The prompt and points; questions with options or parts add them (never the key)."""
+        return self._shown()
+
     @classmethod
-    @abstractmethod
     def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
         """The player's form fields for this question (`shown` is the block as the page showed
         it) as the answer grading expects, or None when left blank. Values that are not among
-        the question's options are dropped."""
+        the question's options are dropped. By default: one typed input, kept as typed."""
+        return blank_to_none(form_text(form, ANSWER + shown["id"]))
 
     @abstractmethod
     def sample_answer(self, *, right: bool) -> Any:
@@ -291,3 +307,14 @@ class QuestionBase(BlockBase):
         if form.get("explanation", "").strip():
             fields["explanation"] = form["explanation"]
         return fields
+
+
+class PartialCreditQuestion(QuestionBase):
+    """A question of several parts: each part right earns its share of the points (`partial`),
+    or only a fully right answer earns any (`all_or_nothing`)."""
+
+    scoring: Scoring = "partial"
+
+    def credit(self, right: int, total: int) -> Decimal:
+        """The points for `right` parts right out of `total`, under this question's scoring."""
+        return fraction(self.points, right, total, partial=self.scoring == "partial")

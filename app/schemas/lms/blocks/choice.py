@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+import random
+from abc import abstractmethod
+from typing import Annotated
+
+from pydantic import Field
+
 from app.schemas.lms.blocks.base import (
     ANSWER,
+    MAX_OPTIONS,
     AnswerForm,
     BuilderForm,
     Option,
+    QuestionBase,
     Shown,
     lines,
+    shown_options,
 )
 
 CORRECT_MARK = "*"
@@ -37,3 +46,21 @@ def chosen_options(shown: Shown, form: AnswerForm) -> list[str]:
     """The ticked options that the page showed, in the order it showed them."""
     chosen = {value for value in form.getlist(ANSWER + shown["id"]) if isinstance(value, str)}
     return [option["id"] for option in shown["options"] if option["id"] in chosen]
+
+
+class ChoiceQuestion(QuestionBase):
+    """A question answered by ticking options: students see the options (shuffled when the
+    lesson says so), never which are correct."""
+
+    options: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
+
+    @abstractmethod
+    def correct_ids(self) -> list[str]:
+        """The ids of the correct options."""
+
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        options = shown_options(self.options, rng if shuffle_options else None)
+        return {**self._shown(), "options": options}
+
+    def to_form(self) -> dict[str, str]:
+        return {**super().to_form(), "options": options_to_form(self.options, self.correct_ids())}

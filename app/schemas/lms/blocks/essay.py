@@ -8,14 +8,11 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
-    ANSWER,
-    AnswerForm,
     BuilderForm,
     QuestionBase,
     Shown,
-    blank_to_none,
-    form_text,
 )
 
 SAMPLE_ESSAY = " ".join(["Летом я ездил к бабушке в деревню и купался в реке."] * 8)
@@ -23,10 +20,10 @@ SAMPLE_ESSAY = " ".join(["Летом я ездил к бабушке в дере
 
 class EssayBlock(QuestionBase):
     type: Literal["essay"]
+    label: ClassVar[str] = N_("Essay")
     min_words: Annotated[int, Field(ge=0, le=10_000)] | None = None
     max_words: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
-    template: ClassVar[str] = "lms/blocks/essay.html"
     auto_graded: ClassVar[bool] = False
 
     def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
@@ -34,10 +31,6 @@ class EssayBlock(QuestionBase):
 
     def grade(self, answer: object) -> Decimal:
         return Decimal(0)  # not auto-graded: the teacher gives the points
-
-    @classmethod
-    def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
-        return blank_to_none(form_text(form, ANSWER + shown["id"]))
 
     def sample_answer(self, *, right: bool) -> Any:
         return SAMPLE_ESSAY if right else "Не успел написать, допишу позже."
@@ -50,13 +43,9 @@ class EssayBlock(QuestionBase):
                 block[field] = form[field].strip()
         return block
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "essay",
-            "prompt": "Напишите короткое эссе (50–150 слов) о своих летних каникулах.",
-            "points": "5",
-            "min_words": 50,
-            "max_words": 150,
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Напишите короткое эссе (50–150 слов) о своих летних каникулах.",
+        "points": "5",
+        "min_words": 50,
+        "max_words": 150,
+    }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.media import MediaBlock
 
 
 class FileBlock(MediaBlock):
     type: Literal["file"]
-
-    template: ClassVar[str] = "lms/blocks/file.html"
+    label: ClassVar[str] = N_("File")

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
     ANSWER,
     Accepted,
@@ -18,12 +19,10 @@ from app.schemas.lms.blocks.base import (
     BlockId,
     BuilderForm,
     LongText,
-    QuestionBase,
-    Scoring,
+    PartialCreditQuestion,
     Shown,
     TextMatching,
     form_text,
-    fraction,
     rules_from_form,
     rules_to_form,
     text_matches,
@@ -57,15 +56,13 @@ class Gap(BaseModel):
     matching: TextMatching = Field(default_factory=TextMatching)
 
 
-class FillBlanksBlock(QuestionBase):
+class FillBlanksBlock(PartialCreditQuestion):
     """Cloze text: `[[gap-id]]` marks each gap in `text`; every gap has accepted answers."""
 
     type: Literal["fill_blanks"]
+    label: ClassVar[str] = N_("Fill in the blanks")
     text: LongText
     gaps: Annotated[list[Gap], Field(min_length=1, max_length=100)]
-    scoring: Scoring = "partial"
-
-    template: ClassVar[str] = "lms/blocks/fill_blanks.html"
 
     @field_validator("gaps")
     @classmethod
@@ -88,7 +85,7 @@ class FillBlanksBlock(QuestionBase):
         right = sum(
             1 for gap in self.gaps if text_matches(answer.get(gap.id), gap.accepted, gap.matching)
         )
-        return fraction(self.points, right, len(self.gaps), partial=self.scoring == "partial")
+        return self.credit(right, len(self.gaps))
 
     @classmethod
     def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
@@ -128,16 +125,12 @@ class FillBlanksBlock(QuestionBase):
             "scoring": form.get("scoring", "partial"),
         }
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "fill_blanks",
-            "prompt": "Вставьте пропущенные слова.",
-            "points": "2",
-            "text": "Я [[g1]] в школу каждый день, а по субботам мы [[g2]] в парк.",
-            "gaps": [
-                {"id": "g1", "accepted": ["хожу"]},
-                {"id": "g2", "accepted": ["ходим", "идём"]},
-            ],
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Вставьте пропущенные слова.",
+        "points": "2",
+        "text": "Я [[g1]] в школу каждый день, а по субботам мы [[g2]] в парк.",
+        "gaps": [
+            {"id": "g1", "accepted": ["хожу"]},
+            {"id": "g2", "accepted": ["ходим", "идём"]},
+        ],
+    }

@@ -7,16 +7,16 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import StringConstraints
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import BuilderForm, Shown
 from app.schemas.lms.blocks.media import MediaBlock
 
 
 class ImageBlock(MediaBlock):
     type: Literal["image"]
+    label: ClassVar[str] = N_("Image")
     # Required: an image without a text alternative is invisible to a screen-reader user.
     alt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-
-    template: ClassVar[str] = "lms/blocks/image.html"
 
     def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
         return {**super().student_view(rng, shuffle_options=shuffle_options), "alt": self.alt}
@@ -25,6 +25,7 @@ class ImageBlock(MediaBlock):
     def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
         return {**super().from_form(block_id, form), "alt": form.get("alt", "")}
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {**super().example(block_id), "alt": "Иллюстрация к уроку: семья за столом"}
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        **MediaBlock.EXAMPLE,
+        "alt": "Иллюстрация к уроку: семья за столом",
+    }

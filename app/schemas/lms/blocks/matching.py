@@ -10,19 +10,18 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
     ANSWER,
     MAX_OPTIONS,
     AnswerForm,
     BlockId,
     BuilderForm,
-    QuestionBase,
-    Scoring,
+    PartialCreditQuestion,
     ShortText,
     Shown,
     form_position,
     form_text,
-    fraction,
     lines,
     new_block_id,
     unique_ids,
@@ -55,14 +54,12 @@ def right_id(right: list[dict[str, str]], value: str) -> str | None:
     return value if any(item["id"] == value for item in right) else None
 
 
-class MatchingBlock(QuestionBase):
+class MatchingBlock(PartialCreditQuestion):
     """Pairs to match; a student's answer maps each pair id (left side) to a `right_id`."""
 
     type: Literal["matching"]
+    label: ClassVar[str] = N_("Matching")
     pairs: Annotated[list[MatchPair], Field(min_length=2, max_length=MAX_OPTIONS)]
-    scoring: Scoring = "partial"
-
-    template: ClassVar[str] = "lms/blocks/matching.html"
 
     @field_validator("pairs")
     @classmethod
@@ -89,7 +86,7 @@ class MatchingBlock(QuestionBase):
         if not isinstance(answer, dict):
             return Decimal(0)
         right = sum(1 for pair in self.pairs if answer.get(pair.id) == pair.right_id)
-        return fraction(self.points, right, len(self.pairs), partial=self.scoring == "partial")
+        return self.credit(right, len(self.pairs))
 
     @classmethod
     def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
@@ -122,16 +119,12 @@ class MatchingBlock(QuestionBase):
             "scoring": form.get("scoring", "partial"),
         }
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "matching",
-            "prompt": "Соедините слово с переводом.",
-            "points": "3",
-            "pairs": [
-                {"id": "p1", "left": "дом", "right": "house", "right_id": "r1"},
-                {"id": "p2", "left": "кот", "right": "cat", "right_id": "r2"},
-                {"id": "p3", "left": "окно", "right": "window", "right_id": "r3"},
-            ],
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Соедините слово с переводом.",
+        "points": "3",
+        "pairs": [
+            {"id": "p1", "left": "дом", "right": "house", "right_id": "r1"},
+            {"id": "p2", "left": "кот", "right": "cat", "right_id": "r2"},
+            {"id": "p3", "left": "окно", "right": "window", "right_id": "r3"},
+        ],
+    }

@@ -4,7 +4,7 @@ against the `media` table by the lessons service)."""
 from __future__ import annotations
 
 import random
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
@@ -50,11 +50,7 @@ class MediaBlock(BlockBase):
             block["title"] = form["title"].strip()
         return block
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": cls.block_type(),
-            "url": "https://example.org/materials/lesson.bin",
-            "title": "Материал к уроку",
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "url": "https://example.org/materials/lesson.bin",
+        "title": "Материал к уроку",
+    }

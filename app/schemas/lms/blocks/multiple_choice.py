@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
     MAX_OPTIONS,
     AnswerForm,
     BlockId,
     BuilderForm,
-    Option,
-    QuestionBase,
-    Scoring,
+    PartialCreditQuestion,
     Shown,
-    fraction,
     option_ids,
-    shown_options,
 )
-from app.schemas.lms.blocks.choice import chosen_options, options_from_form, options_to_form
+from app.schemas.lms.blocks.choice import ChoiceQuestion, chosen_options, options_from_form
 
 
-class MultipleChoiceBlock(QuestionBase):
+class MultipleChoiceBlock(ChoiceQuestion, PartialCreditQuestion):
     type: Literal["multiple_choice"]
-    options: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
+    label: ClassVar[str] = N_("Multiple choice")
     correct: Annotated[list[BlockId], Field(min_length=1, max_length=MAX_OPTIONS)]
-    scoring: Scoring = "partial"
-
-    template: ClassVar[str] = "lms/blocks/multiple_choice.html"
 
     @field_validator("correct")
     @classmethod
@@ -43,20 +36,18 @@ class MultipleChoiceBlock(QuestionBase):
             )
         return value
 
-    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
-        options = shown_options(self.options, rng if shuffle_options else None)
-        return {**self._shown(), "options": options}
+    def correct_ids(self) -> list[str]:
+        return list(self.correct)
 
     def grade(self, answer: object) -> Decimal:
         if not isinstance(answer, list):
             return Decimal(0)
         chosen = {item for item in answer if isinstance(item, str)}
         correct = set(self.correct)
-        if self.scoring == "all_or_nothing":
-            return self.points if chosen == correct else Decimal(0)
-        # Each right choice earns a share, each wrong one (unknown ids included) costs one.
+        # Each right choice earns a share, each wrong one (unknown ids included) costs one; so
+        # only exactly the correct set counts as all right.
         right = len(chosen & correct) - len(chosen - correct)
-        return fraction(self.points, right, len(correct), partial=True)
+        return self.credit(right, len(correct))
 
     @classmethod
     def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
@@ -69,9 +60,6 @@ class MultipleChoiceBlock(QuestionBase):
         # Every option correct: leaving one out is the wrong answer.
         return wrong[:1] or self.correct[:-1]
 
-    def to_form(self) -> dict[str, str]:
-        return {**super().to_form(), "options": options_to_form(self.options, self.correct)}
-
     @classmethod
     def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
         options, correct = options_from_form(form)
@@ -82,17 +70,13 @@ class MultipleChoiceBlock(QuestionBase):
             "scoring": form.get("scoring", "partial"),
         }
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "multiple_choice",
-            "prompt": "Отметьте всех животных.",
-            "points": "2",
-            "options": [
-                {"id": "o1", "text": "кот"},
-                {"id": "o2", "text": "стол"},
-                {"id": "o3", "text": "попугай"},
-            ],
-            "correct": ["o1", "o3"],
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Отметьте всех животных.",
+        "points": "2",
+        "options": [
+            {"id": "o1", "text": "кот"},
+            {"id": "o2", "text": "стол"},
+            {"id": "o3", "text": "попугай"},
+        ],
+        "correct": ["o1", "o3"],
+    }

@@ -8,18 +8,17 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
     ANSWER,
     MAX_OPTIONS,
     AnswerForm,
     BuilderForm,
     Option,
-    QuestionBase,
-    Scoring,
+    PartialCreditQuestion,
     Shown,
     form_position,
     form_text,
-    fraction,
     lines,
     new_block_id,
     shown_options,
@@ -27,14 +26,12 @@ from app.schemas.lms.blocks.base import (
 )
 
 
-class OrderingBlock(QuestionBase):
+class OrderingBlock(PartialCreditQuestion):
     """Items listed in the correct order; students receive them shuffled."""
 
     type: Literal["ordering"]
+    label: ClassVar[str] = N_("Ordering")
     items: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
-    scoring: Scoring = "partial"
-
-    template: ClassVar[str] = "lms/blocks/ordering.html"
 
     @field_validator("items")
     @classmethod
@@ -58,7 +55,7 @@ class OrderingBlock(QuestionBase):
         # Extra entries (repeated or unknown ids) make the answer longer than the list: they
         # count as places got wrong, so padding an answer never earns points.
         places = max(len(expected), len(answer))
-        return fraction(self.points, right, places, partial=self.scoring == "partial")
+        return self.credit(right, places)
 
     @classmethod
     def parse_answer(cls, shown: Shown, form: AnswerForm) -> Any:
@@ -88,16 +85,12 @@ class OrderingBlock(QuestionBase):
             "scoring": form.get("scoring", "partial"),
         }
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "ordering",
-            "prompt": "Расставьте по порядку.",
-            "points": "2",
-            "items": [
-                {"id": "x7k", "text": "завязка"},
-                {"id": "a2m", "text": "развитие"},
-                {"id": "q9d", "text": "развязка"},
-            ],
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Расставьте по порядку.",
+        "points": "2",
+        "items": [
+            {"id": "x7k", "text": "завязка"},
+            {"id": "a2m", "text": "развитие"},
+            {"id": "q9d", "text": "развязка"},
+        ],
+    }

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
-    MAX_OPTIONS,
     AnswerForm,
     BlockId,
     BuilderForm,
-    Option,
-    QuestionBase,
     Shown,
     option_ids,
-    shown_options,
 )
-from app.schemas.lms.blocks.choice import chosen_options, options_from_form, options_to_form
+from app.schemas.lms.blocks.choice import ChoiceQuestion, chosen_options, options_from_form
 
 
-class SingleChoiceBlock(QuestionBase):
+class SingleChoiceBlock(ChoiceQuestion):
     type: Literal["single_choice"]
-    options: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
+    label: ClassVar[str] = N_("Single choice")
     correct: BlockId
-
-    template: ClassVar[str] = "lms/blocks/single_choice.html"
 
     @field_validator("correct")
     @classmethod
@@ -40,9 +34,8 @@ class SingleChoiceBlock(QuestionBase):
             )
         return value
 
-    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
-        options = shown_options(self.options, rng if shuffle_options else None)
-        return {**self._shown(), "options": options}
+    def correct_ids(self) -> list[str]:
+        return [self.correct]
 
     def grade(self, answer: object) -> Decimal:
         return self.points if answer == self.correct else Decimal(0)
@@ -57,9 +50,6 @@ class SingleChoiceBlock(QuestionBase):
             return self.correct
         return next(option.id for option in self.options if option.id != self.correct)
 
-    def to_form(self) -> dict[str, str]:
-        return {**super().to_form(), "options": options_to_form(self.options, [self.correct])}
-
     @classmethod
     def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
         options, correct = options_from_form(form)
@@ -69,17 +59,13 @@ class SingleChoiceBlock(QuestionBase):
             "correct": correct[0] if len(correct) == 1 else "",
         }
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "single_choice",
-            "prompt": "Выберите правильную форму глагола.",
-            "options": [
-                {"id": "o1", "text": "go"},
-                {"id": "o2", "text": "goes"},
-                {"id": "o3", "text": "going"},
-            ],
-            "correct": "o2",
-            "explanation": "Он — третье лицо: goes.",
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Выберите правильную форму глагола.",
+        "options": [
+            {"id": "o1", "text": "go"},
+            {"id": "o2", "text": "goes"},
+            {"id": "o3", "text": "going"},
+        ],
+        "correct": "o2",
+        "explanation": "Он — третье лицо: goes.",
+    }

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from typing import Any, ClassVar, Literal
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import BlockBase, BuilderForm, LongText, Shown
 
 
 class TextBlock(BlockBase):
     type: Literal["text"]
+    label: ClassVar[str] = N_("Text")
     markdown: LongText
-
-    template: ClassVar[str] = "lms/blocks/text.html"
 
     def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
         return {**self._shown(), "markdown": self.markdown}
@@ -21,6 +21,4 @@ class TextBlock(BlockBase):
     def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
         return {"id": block_id, "type": "text", "markdown": form.get("markdown", "")}
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {"id": block_id, "type": "text", "markdown": "# Урок\n\nПрочитайте **текст**."}
+    EXAMPLE: ClassVar[dict[str, Any]] = {"markdown": "# Урок\n\nПрочитайте **текст**."}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
     ANSWER,
     AnswerForm,
@@ -18,12 +18,8 @@ from app.schemas.lms.blocks.base import (
 
 class TrueFalseBlock(QuestionBase):
     type: Literal["true_false"]
+    label: ClassVar[str] = N_("True or false")
     correct: bool
-
-    template: ClassVar[str] = "lms/blocks/true_false.html"
-
-    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
-        return self._shown()
 
     def grade(self, answer: object) -> Decimal:
         return self.points if isinstance(answer, bool) and answer is self.correct else Decimal(0)
@@ -46,11 +42,7 @@ class TrueFalseBlock(QuestionBase):
     def default_form(cls) -> dict[str, str]:
         return {**super().default_form(), "correct": "true"}
 
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {
-            "id": block_id,
-            "type": "true_false",
-            "prompt": "Сумма углов треугольника — 180°.",
-            "correct": True,
-        }
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "prompt": "Сумма углов треугольника — 180°.",
+        "correct": True,
+    }

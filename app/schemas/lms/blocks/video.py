@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.media import MediaBlock, https_url
 
 # Video links are accepted only from these hosts (and their subdomains).
@@ -29,10 +30,10 @@ VideoUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_vi
 
 class VideoBlock(MediaBlock):
     type: Literal["video"]
+    label: ClassVar[str] = N_("Video")
     url: VideoUrl | None = None
 
-    template: ClassVar[str] = "lms/blocks/video.html"
-
-    @classmethod
-    def example(cls, block_id: str) -> dict[str, Any]:
-        return {**super().example(block_id), "url": "https://rutube.ru/video/0123456789abcdef/"}
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        **MediaBlock.EXAMPLE,
+        "url": "https://rutube.ru/video/0123456789abcdef/",
+    }
