@@ -17,8 +17,9 @@ from app.core.database import Database, resolve_owner_url
 from app.core.middleware import AuthMiddleware, CSRFMiddleware
 from app.subscriptions import subscribe_all
 
-# Each feature's routes, JSON under /api/v1 and pages beside them.
-FEATURES = (auth, accounts, admin, dashboard, lms)
+# Each feature's routes, JSON under /api/v1 and pages beside them. Routing tries routes in
+# order: the dashboard, every login's landing page, comes right after the login pages.
+FEATURES = (auth, dashboard, accounts, admin, lms)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
