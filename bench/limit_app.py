@@ -4,7 +4,7 @@ It runs the same SQL as the real app, statement for statement: the public prebui
 the features' repositories, compiled once at import by SQLAlchemy for asyncpg (the two the app
 does not build there are copied as pg_stat_statements shows them: the ORM's `session.get` of a
 user, and the session's actor statement): BEGIN; the tenant `set_config` statement that also
-checks the login session (`auth_session_is_valid`, the real app's one-round-trip check); the
+checks the login session (`auth_session_state`, the real app's one-round-trip check); the
 service queries; COMMIT. It connects as the RLS-bound app role, so RLS applies identically.
 What it leaves out is everything in Python: the ORM, pydantic, FastAPI's dependency injection,
 Jinja2. The ratio real/limit is therefore the cost of the framework and the app's Python code.
@@ -43,7 +43,7 @@ SET_ACTOR_AND_CHECK_SESSION = (
     "SELECT set_config('app.user_id', $1, true),"
     " set_config('app.teacher_id', $2, true),"
     " set_config('app.role', $3, true),"
-    " auth_session_is_valid($4, CAST($1 AS bigint), $3)"
+    " auth_session_state($4, CAST($1 AS bigint), $3, CAST(NULLIF($2, '') AS bigint))"
 )
 
 
@@ -128,15 +128,15 @@ def _actor(request: Request) -> dict[str, Any]:
 async def _transaction(request: Request, claims: dict[str, Any]) -> AsyncIterator[Any]:
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as connection, connection.transaction():
-        valid = await connection.fetchval(
+        state = await connection.fetchval(
             SET_ACTOR_AND_CHECK_SESSION,
             claims["sub"],
-            str(claims["tid"]),
+            "" if claims["tid"] is None else str(claims["tid"]),
             claims["role"],
             claims["sid"],
             column=3,
         )
-        if not valid:
+        if state != "active":
             raise Unauthorized
         yield connection
 

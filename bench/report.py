@@ -491,7 +491,7 @@ METHOD = """## Method
   `POST /api/v1/auth/login`; every account shares one Argon2 hash (OWASP minimum cost) of a
   known password, documented in `bench/generate.py`.
 - The limit: `bench/limit_app.py`, Starlette + raw asyncpg pool, the same SQL statement for
-  statement (BEGIN; `set_config` x3 + `auth_session_is_valid` in one round trip; the service
+  statement (BEGIN; `set_config` x3 + `auth_session_state` in one round trip; the service
   queries; COMMIT) as the same role, so RLS and the session check cost the same; JSON and HTML are
   built by hand without validation.
 - `wrk` with `bench/wrk/rotate.lua`: each request is the next line of a prepared file (user cookie,

@@ -9,11 +9,11 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
+from app.core.actor import Actor, ClientInfo
 from app.core.config import Settings
 from app.core.cookies import ACCESS_COOKIE
-from app.core.database import Database, begin
-from app.core.errors import Forbidden, NotAuthenticated
+from app.core.database import Database, LoginState, begin
+from app.core.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
 from app.core.i18n import N_
 from app.models.users import Role
 from app.schemas.common import MAX_ID, Pagination
@@ -22,6 +22,18 @@ from app.schemas.common import MAX_ID, Pagination
 cookie_scheme = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False, description="Access JWT")
 
 SESSION_ENDED = N_("Your session has ended; please log in again")
+CHANGE_PASSWORD_FIRST = N_("Please choose your own password first")
+# What a session with a one-time password may reach: choosing the new password, reading who
+# it is, logging out. Everything else answers PasswordChangeRequired (pages: the change form).
+OPEN_WHILE_PASSWORD_CHANGE_REQUIRED = frozenset(
+    {
+        "/api/v1/users/me",
+        "/api/v1/users/me/password",
+        "/api/v1/auth/logout",
+        "/account/password",
+        "/auth/logout",
+    }
+)
 
 
 # The small dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency on
@@ -41,21 +53,39 @@ async def get_request_actor(request: Request) -> Actor:
     return getattr(request.state, "actor", None) or Actor.anonymous()
 
 
+async def get_client(request: Request) -> ClientInfo:
+    """The caller's address and browser, for the audit log and the sessions list."""
+    user_agent = request.headers.get("user-agent")
+    return ClientInfo(
+        ip_address=request.client.host if request.client else None,
+        user_agent=user_agent[:255] if user_agent else None,
+    )
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClientDep = Annotated[ClientInfo, Depends(get_client)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 RequestActor = Annotated[Actor, Depends(get_request_actor)]
 
 
-async def get_session(database: DatabaseDep, actor: RequestActor) -> AsyncIterator[AsyncSession]:
+async def get_session(
+    request: Request, database: DatabaseDep, actor: RequestActor
+) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed when the endpoint returns.
 
     Beginning it sets the tenant context for RLS and, for a logged-in actor, checks in the same
-    round trip that the login session is still valid (not logged out, account still active).
+    round trip that the login session is still valid (not logged out, account and tenant still
+    active, the token's tenant the account's) and whether a one-time password must be changed.
     """
     async with database.session(actor) as session, session.begin():
         context = await begin(session)
-        if context.login_valid is False:
+        if context.login_state is LoginState.ENDED:
             raise NotAuthenticated(SESSION_ENDED)
+        if (
+            context.login_state is LoginState.PASSWORD_CHANGE_REQUIRED
+            and request.url.path not in OPEN_WHILE_PASSWORD_CHANGE_REQUIRED
+        ):
+            raise PasswordChangeRequired(CHANGE_PASSWORD_FIRST)
         # An error raised by the endpoint comes back through here: leaving `session.begin()`
         # with it rolls everything back before any error handler answers.
         yield session

@@ -20,9 +20,19 @@ from app.api.forms import CHECK_FIELDS, FormInvalid, PageErrorPlan, page_error_p
 from app.api.templating import form_errors, language_of, redirect_with_flash, render
 from app.core.actor import Actor
 from app.core.cookies import clear_auth_cookie_headers, set_cookies
-from app.core.errors import AppError, Conflict, InvalidInput, NotAuthenticated, TooLarge
+from app.core.errors import (
+    AppError,
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    TooLarge,
+)
 from app.core.i18n import N_, gettext_for
 from app.core.middleware import is_api_path
+
+# Where a page request of a session with a one-time password goes (app.api.accounts).
+PASSWORD_CHANGE_PAGE = "/account/password"  # noqa: S105 - a path
 
 
 def _field_errors(error: Exception, language: str) -> dict[str, str]:
@@ -83,6 +93,8 @@ async def _page_error(request: Request, error: Exception) -> Response:
     if isinstance(error, NotAuthenticated):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(error, PasswordChangeRequired):
+        return RedirectResponse(PASSWORD_CHANGE_PAGE, status_code=303)
     if plan is not None and plan.conflict_redirect is not None and isinstance(error, Conflict):
         return redirect_with_flash(request, plan.conflict_redirect, error.text(language))
     if plan is not None and plan.template is not None:

@@ -46,3 +46,16 @@ class Actor:
             # the arms that bind that tenant's teacher instead.
             return "system" if self.teacher_id is None else "teacher"
         return self.role.value if self.role else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Where a request comes from, as the audit log and the sessions list show it. The address
+    is the peer uvicorn reports (behind a proxy: run it with --forwarded-allow-ips)."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def unknown(cls) -> ClientInfo:
+        return cls()

@@ -3,7 +3,8 @@
 Every transaction starts with one statement that sets `app.user_id`, `app.teacher_id` and
 `app.role` with `set_config(..., true)` (transaction-local: pooled connections and PgBouncer in
 transaction mode never carry a tenant over) and, for a logged-in actor, checks that the login
-session is still valid (not revoked, user active) in the same round trip.
+session is still valid (not revoked, user and tenant active, the token's tenant the account's)
+in the same round trip.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import event, text
@@ -40,7 +42,8 @@ _SET_ACTOR_AND_CHECK_SESSION = text(
     "SELECT set_config('app.user_id', :user_id, true),"
     " set_config('app.teacher_id', :teacher_id, true),"
     " set_config('app.role', :role, true),"
-    " auth_session_is_valid(:session_id, CAST(:user_id AS bigint), :role)"
+    " auth_session_state(:session_id, CAST(:user_id AS bigint), :role,"
+    " CAST(NULLIF(:teacher_id, '') AS bigint))"
 )
 
 
@@ -60,13 +63,24 @@ def _actor_params(actor: Actor) -> dict[str, Any]:
     }
 
 
+class LoginState(StrEnum):
+    """What `auth_session_state` says about the actor's login session (migration 0007)."""
+
+    ACTIVE = "active"
+    # A one-time password: only the password change (and logging out) is open.
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"  # noqa: S105 - a state
+    # Revoked, expired, account or tenant deactivated, or a token whose tenant is not the
+    # account's: the session is over.
+    ENDED = "ended"
+
+
 @dataclass(frozen=True, slots=True)
 class TenantContext:
-    """What the current transaction runs as: the actor RLS sees, and whether the actor's login
-    session was still valid when it began (None: no login session to check)."""
+    """What the current transaction runs as: the actor RLS sees, and the state of the actor's
+    login session when it began (None: no login session to check)."""
 
     actor: Actor
-    login_valid: bool | None
+    login_state: LoginState | None
 
 
 class TenantSession(Session):
@@ -81,15 +95,15 @@ def _set_tenant_context(
     # without the actor that RLS policies check.
     actor: Actor = session.info.get(ACTOR_KEY) or Actor.anonymous()
     params = _actor_params(actor)
-    login_valid: bool | None = None
+    login_state: LoginState | None = None
     if actor.session_id is not None and not actor.is_system:
         row = connection.execute(
             _SET_ACTOR_AND_CHECK_SESSION, {**params, "session_id": actor.session_id}
         ).one()
-        login_valid = bool(row[3])
+        login_state = LoginState(row[3])
     else:
         connection.execute(_SET_ACTOR, params)
-    session.info[CONTEXT_KEY] = TenantContext(actor=actor, login_valid=login_valid)
+    session.info[CONTEXT_KEY] = TenantContext(actor=actor, login_state=login_state)
 
 
 async def begin(session: AsyncSession) -> TenantContext:
@@ -104,7 +118,7 @@ async def act_as(session: AsyncSession, actor: Actor) -> None:
     """Switch the actor inside an open transaction (used right after login or sign-up)."""
     session.info[ACTOR_KEY] = actor
     await session.execute(_SET_ACTOR, _actor_params(actor))
-    session.info[CONTEXT_KEY] = TenantContext(actor=actor, login_valid=None)
+    session.info[CONTEXT_KEY] = TenantContext(actor=actor, login_state=None)
 
 
 @dataclass

@@ -35,6 +35,12 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The account has a one-time password: nothing opens until the person picks their own."""
+
+    code = "password_change_required"
+
+
 class NotFound(AppError):
     """Also what another tenant's object looks like: existence is never revealed."""
 

@@ -1,6 +1,6 @@
 """Table models. Every module is imported here so Alembic sees the whole schema."""
 
-from app.models.auth import AuthSession
+from app.models.auth import AuditEvent, AuthSession, PasswordResetToken
 from app.models.base import metadata
 from app.models.lms import (
     AssignmentAttempt,
@@ -17,12 +17,14 @@ from app.models.users import Role, Student, Teacher, User
 
 __all__ = [
     "AssignmentAttempt",
+    "AuditEvent",
     "AuthSession",
     "Folder",
     "Lesson",
     "LessonAssignment",
     "LessonVersion",
     "Media",
+    "PasswordResetToken",
     "Role",
     "ScoreOverride",
     "Student",

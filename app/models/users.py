@@ -64,6 +64,11 @@ class User(TimestampMixin, table=True):
     birthday: date | None = None
     timezone: str = Field(max_length=64)
     language: str = Field(max_length=8)
+    # A one-time password set by a teacher or the superuser: until the person picks their own,
+    # their session opens nothing but the password change.
+    must_change_password: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
 
 
 class Teacher(TimestampMixin, table=True):

@@ -180,3 +180,20 @@ async def logout(session: AsyncSession, actor: Actor) -> None:
     if auth_session is not None and auth_session.revoked_at is None:
         auth_session.revoked_at = now_utc()
         await session.flush()
+
+
+async def end_sessions(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    keep: uuid.UUID | None = None,
+    with_students: bool = False,
+) -> int:
+    """Revoke every open session of the account at once (but `keep`, the caller's own, when
+    given); for a teacher with `with_students`, their students' sessions too. The database
+    function refuses a caller who may not manage the account (migration 0007)."""
+    result = await session.execute(
+        text("SELECT auth_revoke_sessions(CAST(:user_id AS bigint), :keep, :with_students)"),
+        {"user_id": user_id, "keep": keep, "with_students": with_students},
+    )
+    return int(result.scalar_one())
