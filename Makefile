@@ -26,6 +26,17 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
+# The front-end packages (/docs's Swagger UI), exactly package-lock.json, from the npm registry:
+# the app serves them itself and never loads a CDN at run time. Debian's nodejs and npm when the
+# machine has no npm. --ignore-scripts: no package's install script runs (swagger-ui-dist's
+# dependency @scarf/scarf has one that reports the install).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "Installing Debian's nodejs and npm for the front-end packages ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=warn
+	@touch $@
+
 # The one command that upgrades the dependencies: re-resolve pyproject.toml to the newest
 # releases for Python >= 3.11 on every platform, with hashes; then `make test` and commit.
 lock: $(VENV)/.installed
@@ -33,7 +44,7 @@ lock: $(VENV)/.installed
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--generate-hashes --upgrade --no-header --quiet -o requirements.lock
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed node_modules/.installed
 	$(PY) -m app.manage serve
 
 lint: $(VENV)/.installed
@@ -50,7 +61,7 @@ e2e-deps:
 		echo "Installing Debian's chromium for the browser tests ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.installed e2e-deps lint typecheck
+test: $(VENV)/.installed node_modules/.installed e2e-deps lint typecheck
 	$(PY) -m pytest
 
 clean-var:
@@ -73,9 +84,9 @@ bench-deps:
 		echo "Installing Debian's wrk for the load benchmark ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-bench: $(VENV)/.installed bench-deps
+bench: $(VENV)/.installed node_modules/.installed bench-deps
 	$(PY) -m bench.run
 
 # 1% dataset only, 5-second runs: every scenario once, for development.
-bench-quick: $(VENV)/.installed bench-deps
+bench-quick: $(VENV)/.installed node_modules/.installed bench-deps
 	$(PY) -m bench.run --quick

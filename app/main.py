@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.api import accounts, admin, auth, dashboard, lms, ops
+from app.api import accounts, admin, auth, dashboard, docs, lms, ops
 from app.api.errors import register_error_handlers
+from app.api.openapi import install_openapi
 from app.api.session_renewal import renew_session
 from app.api.templating import STATIC_DIR
 from app.core.config import Settings, get_settings
 from app.core.database import Database, resolve_owner_url
+from app.core.headers import SecurityHeadersMiddleware
+from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import AuthMiddleware, CSRFMiddleware
 from app.subscriptions import subscribe_all
 
@@ -46,7 +49,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="Tutor Platform",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app.api.docs serves Swagger UI from npm, never from a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
         subscribe_all(database.events)
     register_error_handlers(app)
+    install_openapi(app)
 
     # Every JSON route before any page: routing tries routes in order, and the API's hot paths
     # should not first be compared with every page's path (measured: +17 checks a request).
@@ -64,11 +68,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         for router in feature.PAGE_ROUTERS:
             app.include_router(router, include_in_schema=False)
     app.include_router(ops.router)
+    app.include_router(docs.router)  # before /static: its vendor files are under it
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    # Starlette runs the last-added middleware first: auth identifies, then CSRF checks.
+    # Starlette runs the last-added middleware first: auth identifies (and picks the language),
+    # the body limit refuses oversized bodies before anything reads them, then CSRF checks (it
+    # reads form bodies).
     app.add_middleware(CSRFMiddleware, settings=settings)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(AuthMiddleware, settings=settings, renew_session=renew_session)
+    # Added last, so outermost: the security headers reach every response, also the ones
+    # the middleware above answers itself (303 to login, 401, 403, 413).
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app
 
 

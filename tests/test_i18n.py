@@ -218,4 +218,8 @@ async def test_api_errors_are_english_on_request(client: httpx.AsyncClient) -> N
     client.cookies.set(LANGUAGE_COOKIE, "en")
     response = await client.get("/api/v1/users/me")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Not authenticated", "code": "not_authenticated"}
+    assert response.json() == {
+        "detail": "Not authenticated",
+        "code": "not_authenticated",
+        "field": None,
+    }

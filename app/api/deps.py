@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor, ClientInfo
 from app.core.config import Settings
-from app.core.cookies import ACCESS_COOKIE
+from app.core.cookies import ACCESS_COOKIE, KNOWN_DEVICE_COOKIE
 from app.core.database import Database, LoginState, begin
 from app.core.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
 from app.core.i18n import N_
 from app.models.users import Role
-from app.schemas.common import MAX_ID, Pagination
+from app.schemas.common import MAX_ID, CleanText, Pagination
 
 # Declared so /docs and schemathesis know how requests authenticate; the middleware reads it.
 cookie_scheme = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False, description="Access JWT")
@@ -32,6 +32,8 @@ OPEN_WHILE_PASSWORD_CHANGE_REQUIRED = frozenset(
         "/api/v1/auth/logout",
         "/account/password",
         "/auth/logout",
+        # The forced password page has the language switch in its header like every page.
+        "/language",
     }
 )
 
@@ -54,11 +56,15 @@ async def get_request_actor(request: Request) -> Actor:
 
 
 async def get_client(request: Request) -> ClientInfo:
-    """The caller's address and browser, for the audit log and the sessions list."""
+    """The caller's address and browser, for the audit log and the sessions list, and the
+    known-device cookie the login looks at."""
     user_agent = request.headers.get("user-agent")
+    cookies: dict[str, str] = getattr(request.state, "cookies", None) or request.cookies
+    device_token = cookies.get(KNOWN_DEVICE_COOKIE)
     return ClientInfo(
         ip_address=request.client.host if request.client else None,
         user_agent=user_agent[:255] if user_agent else None,
+        device_token=device_token[:128] if device_token else None,
     )
 
 
@@ -128,5 +134,5 @@ PaginationDep = Annotated[Pagination, Query()]
 IdPath = Annotated[int, Path(gt=0, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 SearchQuery = Annotated[
-    str | None, Query(max_length=100, description="Substring of name or e-mail")
+    str | None, Query(max_length=100, description="Substring of name or e-mail"), CleanText
 ]

@@ -21,6 +21,7 @@ from app.core.cookies import CSRF_FORM_FIELD
 from app.core.errors import InvalidInput
 from app.core.i18n import N_
 from app.schemas.accounts import PersonUpdate
+from app.schemas.common import TEXT_CHARACTERS, input_problems
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,8 +105,14 @@ def page_error_plan(request: Request) -> PageErrorPlan | None:
 
 
 async def read_form(request: Request) -> dict[str, str]:
+    """A page form's text fields. One PostgreSQL could not store (NUL, an unpaired surrogate)
+    is refused here, whichever schema or parser reads the form next: nobody types one, so the
+    page says what is wrong (422) rather than re-rendering the form."""
     form = await request.form()
-    return {key: str(value) for key, value in form.items() if key not in _NOT_DATA}
+    values = {key: str(value) for key, value in form.items() if key not in _NOT_DATA}
+    if problems := input_problems(values):
+        raise InvalidInput(TEXT_CHARACTERS, field=str(problems[0]["loc"][0]))
+    return values
 
 
 def form_ids(form: FormData, name: str, *, message: str = BAD_CHOICE) -> list[int]:

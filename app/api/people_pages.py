@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SearchQuery, SessionDep, SettingsDep
 from app.api.forms import ContextLoader, parse_form, read_form, rerender_on_error, update_form_data
 from app.api.templating import redirect_with_flash, render, tr
 from app.core.actor import Actor
@@ -25,7 +25,6 @@ from app.schemas.common import MAX_ID, Pagination
 PERSON_FORM = "people/person_form.html"
 PERSON_LIST = "people/person_list.html"
 PAGE_SIZE = 50
-SearchText = Annotated[str | None, Query(max_length=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
@@ -122,7 +121,7 @@ def people_router(
         request: Request,
         actor: actor_dependency,
         session: SessionDep,
-        q: SearchText = None,
+        q: SearchQuery = None,
         offset: Offset = 0,
     ) -> Response:
         """The people, searchable, a page at a time."""

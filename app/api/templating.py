@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from jinja2.environment import TemplateModule
 from pydantic import ValidationError
 
 from app.core.actor import Actor
+from app.core.clock import on_wall_clock
 from app.core.config import Environment, get_settings
 from app.core.i18n import LANGUAGES, N_, translations
 from app.core.markdown import render_markdown
+from app.schemas.common import DATE_OUT_OF_RANGE, FINITE_NUMBER, TEXT_CHARACTERS
 from app.schemas.lms.blocks import BLOCKS, gap_pieces
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -56,6 +59,14 @@ _STATIC_URLS = {
 }
 templates.env.globals["static_url"] = static_url
 templates.env.filters["markdown"] = render_markdown
+
+
+def wall_clock(moment: datetime | None, zone: tzinfo) -> str:
+    """`{{ moment|wall_clock(zone) }}`: the date and time the viewer's clock shows."""
+    return on_wall_clock(moment, zone).strftime("%d.%m.%Y %H:%M") if moment else "—"
+
+
+templates.env.filters["wall_clock"] = wall_clock
 
 
 def block_macros(block_type: str) -> TemplateModule:
@@ -174,6 +185,9 @@ def _translate_pydantic(gettext: Any, item: Any) -> str:
         "timezone": N_("Unknown time zone; use an IANA name such as Europe/Moscow"),
         "birthday": N_("Birthday must be between 1900-01-01 and today"),
         "language": N_("Language must be one of: {choices}"),
+        "text_characters": TEXT_CHARACTERS,
+        "finite_number": FINITE_NUMBER,
+        "date_range": DATE_OUT_OF_RANGE,
     }
     if item["type"] == "value_error" and "email" in str(item.get("msg", "")).lower():
         return str(gettext("Enter a valid e-mail address"))

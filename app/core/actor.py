@@ -55,6 +55,8 @@ class ClientInfo:
 
     ip_address: str | None = None
     user_agent: str | None = None
+    # The known-device cookie, as sent (checked against the account only at login).
+    device_token: str | None = None
 
     @classmethod
     def unknown(cls) -> ClientInfo:

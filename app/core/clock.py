@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,3 +46,17 @@ def zone_of(name: str | None) -> ZoneInfo:
 def wall_time_in(value: datetime, zone_name: str | None) -> datetime:
     """A naive wall-clock time (a `datetime-local` input) as the moment it means in that zone."""
     return value.replace(tzinfo=zone_of(zone_name))
+
+
+def on_wall_clock(moment: datetime, zone: tzinfo) -> datetime:
+    """`moment` as a clock on the wall in `zone` reads it; never fails a page.
+
+    A naive moment is UTC (the database's -infinity/infinity come back naive). One that Python
+    cannot show in that zone (year 1 seen from the west, 9999 from the east; request schemas
+    refuse such dates, older rows may hold them) is shown as it is."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment

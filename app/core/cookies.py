@@ -14,6 +14,9 @@ REFRESH_COOKIE = "refresh_token"
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FORM_FIELD = "csrf_token"
+# Set by a successful login; a later login to the same account from this browser is a known
+# device's (app.core.security.hasher_turn). Kept across logouts: it recognises the browser.
+KNOWN_DEVICE_COOKIE = "known_device"
 # The refresh cookie is sent only where it is needed: the refresh endpoint, logout, and the
 # middleware's transparent renewal (which runs on any path, hence "/").
 REFRESH_COOKIE_PATH = "/"
@@ -49,22 +52,30 @@ def set_cookies(headers: MutableHeaders, cookies: Iterable[tuple[bytes, bytes]])
 
 
 def session_cookie_headers(
-    settings: Settings, access_token: str, refresh_token: str | None
+    settings: Settings,
+    access_token: str,
+    refresh_token: str | None,
+    device_token: str | None = None,
 ) -> list[tuple[bytes, bytes]]:
-    """The session cookies; without a refresh token only the access cookie is renewed."""
+    """The session cookies; without a refresh token only the access cookie is renewed. A login
+    also (re)sets the known-device cookie."""
     access = _header(
         settings, ACCESS_COOKIE, access_token, max_age=settings.access_token_expire_minutes * 60
     )
-    if refresh_token is None:
-        return [(b"set-cookie", access.encode())]
-    refresh = _header(
-        settings,
-        REFRESH_COOKIE,
-        refresh_token,
-        max_age=settings.refresh_token_expire_days * 24 * 3600,
-        path=REFRESH_COOKIE_PATH,
-    )
-    return [(b"set-cookie", access.encode()), (b"set-cookie", refresh.encode())]
+    headers = [(b"set-cookie", access.encode())]
+    if refresh_token is not None:
+        refresh = _header(
+            settings,
+            REFRESH_COOKIE,
+            refresh_token,
+            max_age=settings.refresh_token_expire_days * 24 * 3600,
+            path=REFRESH_COOKIE_PATH,
+        )
+        headers.append((b"set-cookie", refresh.encode()))
+    if device_token is not None:
+        device = _header(settings, KNOWN_DEVICE_COOKIE, device_token, max_age=ONE_YEAR)
+        headers.append((b"set-cookie", device.encode()))
+    return headers
 
 
 def clear_auth_cookie_headers(settings: Settings) -> list[tuple[bytes, bytes]]:

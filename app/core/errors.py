@@ -68,6 +68,30 @@ class Unavailable(AppError):
     code = "unavailable"
 
 
+class RetryLater(AppError):
+    """Refused before any work was done; the same request may succeed after `retry_after`
+    seconds (sent as the Retry-After header)."""
+
+    def __init__(self, message: str, *, retry_after: int, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.retry_after = max(1, retry_after)
+
+
+class TooManyRequests(RetryLater):
+    """Too many attempts from this address or at this account (login throttling)."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
+class Busy(RetryLater):
+    """The server has as much of this work queued as it can answer in time (the password
+    hasher): refused at once instead of answered late."""
+
+    status_code = 503
+    code = "busy"
+
+
 class StaleVersion(Conflict):
     """An edit based on an older state of the object than the current one (another tab or
     person saved meanwhile): nothing was changed; reload and redo."""

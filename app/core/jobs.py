@@ -35,8 +35,9 @@ from app.core.events import EventBus
 
 SCHEMA = "procrastinate"
 # Every module that defines tasks; a worker imports them all before it fetches a job.
-TASK_MODULES = ("app.services.auth.jobs",)
+TASK_MODULES = ("app.services.auth.jobs", "app.services.auth.password_reset")
 DATABASE_KEY = "database"
+SETTINGS_KEY = "settings"
 # A starting worker defers the latest tick of a periodic task it finds missed if that tick is at
 # most this old (procrastinate's default is 10 minutes): the periodic jobs are hourly chores, and
 # `make run` restarted within the hour should still run the one it missed.
@@ -105,6 +106,12 @@ def job_database(context: JobContext) -> Database:
     return database
 
 
+def job_settings(context: JobContext) -> Settings:
+    """The worker's settings (a job that sends mail needs the SMTP server)."""
+    settings: Settings = context.additional_context[SETTINGS_KEY]
+    return settings
+
+
 def conninfo(url: URL) -> str:
     """libpq parameters for a SQLAlchemy URL (a Unix socket comes as `?host=/dir`), with
     procrastinate's schema as the search path of its unqualified queries."""
@@ -147,7 +154,7 @@ async def run_worker(app: App, database: Database, settings: Settings, **options
         **{
             "concurrency": settings.jobs_concurrency,
             "shutdown_graceful_timeout": SHUTDOWN_GRACE_SECONDS,
-            "additional_context": {DATABASE_KEY: database},
+            "additional_context": {DATABASE_KEY: database, SETTINGS_KEY: settings},
             **options,
         }
     )

@@ -97,3 +97,21 @@ class AuditEvent(SQLModel, table=True):
         default_factory=dict,
         sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     )
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Login attempts counted per account (e-mail) or client address, in a fixed window that
+    starts with the first attempt (app.services.auth.throttle). Keys are HMACs: neither the
+    e-mails people typed nor their addresses are stored. Visible to the system actor only."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_window_started_at", "window_started_at"),)
+
+    kind: str = Field(max_length=16, primary_key=True)  # "account" or "address"
+    key_hash: str = Field(max_length=64, primary_key=True)
+    failures: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    window_started_at: datetime = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"server_default": func.now(), "nullable": False},
+    )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
@@ -23,8 +22,9 @@ from pydantic_core import PydanticCustomError
 
 from app.core.i18n import LANGUAGES
 from app.core.security import PASSWORD_MAX_LENGTH, password_problems
+from app.schemas.common import MIN_DATE, RequestModel
 
-MIN_BIRTHDAY = date(1900, 1, 1)
+MIN_BIRTHDAY = MIN_DATE
 
 
 def _check_password(value: str) -> str:
@@ -74,14 +74,14 @@ Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_normalize_ema
 Password = Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH), AfterValidator(_check_password)]
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_timezone)]
 Language = Annotated[str, Field(max_length=8), AfterValidator(_check_language)]
-Birthday = Annotated[date | None, AfterValidator(_check_birthday)]
+Birthday = Annotated[
+    date | None,
+    AfterValidator(_check_birthday),
+    Field(description="YYYY-MM-DD, between 1900-01-01 and today"),
+]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PersonCreate(_Strict):
+class PersonCreate(RequestModel):
     email: Email
     password: Password
     name: PersonName
@@ -92,7 +92,7 @@ class PersonCreate(_Strict):
     language: Language | None = None
 
 
-class PersonUpdate(_Strict):
+class PersonUpdate(RequestModel):
     """Every field optional: only what is sent changes; `None` clears only the `CLEARABLE` ones
     and means "unchanged" for the rest."""
 
@@ -170,3 +170,74 @@ class UserRead(PersonRead):
     role: str
     teacher_id: int | None
     student_id: int | None = None
+    must_change_password: bool = Field(
+        False,
+        description="A one-time password is in use: only the password change (and logging out)"
+        " answers until the person picks their own",
+    )
+
+
+# --- account self-service (issue 16) ----------------------------------------------------------
+
+# What a person types as their current password: checked against the hash, never the policy
+# (an old password may predate it).
+CurrentPassword = Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+
+
+class PasswordChange(RequestModel):
+    """`POST /api/v1/users/me/password`."""
+
+    current_password: CurrentPassword
+    new_password: Password
+
+
+class SessionRead(BaseModel):
+    """One open login of the signed-in person (`GET /api/v1/users/me/sessions`)."""
+
+    id: str = Field(description="Opaque id of the login")
+    device: str | None = Field(description='Browser and system, e.g. "Firefox · Windows"')
+    ip_address: str | None
+    started_at: datetime
+    last_used_at: datetime = Field(description="Last renewal of the login (or its start)")
+    current: bool = Field(description="The login this request is made with")
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many other logins were ended")
+
+
+class OneTimePasswordRead(BaseModel):
+    """Shown once to whoever issued it; only its hash is stored."""
+
+    password: str
+
+
+class PasswordResetRequest(RequestModel):
+    """`POST /api/v1/auth/password-reset`: the answer is the same whether the e-mail exists."""
+
+    email: Email
+
+
+class PasswordResetConfirm(RequestModel):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class MessageRead(BaseModel):
+    detail: str
+
+
+class AuditEventRead(BaseModel):
+    """One security event (`GET /api/v1/audit-events`); names are those the viewer may see."""
+
+    id: int
+    created_at: datetime
+    event: str
+    label: str = Field(description="The event in words, in the caller's language")
+    actor_user_id: int | None
+    actor_name: str | None
+    subject_user_id: int | None
+    subject_name: str | None
+    ip_address: str | None
+    user_agent: str | None
+    detail: dict[str, Any]

@@ -60,7 +60,7 @@ def assert_not_authenticated_json(response: httpx.Response) -> None:
     assert response.status_code == 401, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"detail", "code"}
+    assert set(body) == {"detail", "code", "field"}
     assert body["code"] == "not_authenticated"
     assert isinstance(body["detail"], str) and body["detail"]
 
@@ -220,6 +220,7 @@ async def test_valid_token_for_unknown_session_is_refused(
     assert response.json() == {
         "detail": gettext_for(settings.default_language, SESSION_ENDED),
         "code": "not_authenticated",
+        "field": None,
     }
 
 

@@ -422,9 +422,9 @@ async def test_invalid_block_is_422_naming_index_and_field_and_creates_nothing(
     for block, field_path in INVALID[block_type]:
         response = await client.post("/api/v1/lessons", json=lesson_with(copy.deepcopy(block)))
         assert response.status_code == 422, (block, response.text)
-        expected = ["body", "content", 1, *field_path]
-        locations = [error["loc"] for error in response.json()["detail"]]
-        assert expected in locations, (block, locations)
+        expected = ".".join(str(part) for part in ["content", 1, *field_path])
+        fields = [error["field"] for error in response.json()["errors"]]
+        assert expected in fields, (block, fields)
     assert await lesson_count(client) == 0
     await act_as_teacher(connection, teacher.id)
     stored = await connection.scalar(
@@ -440,14 +440,14 @@ async def test_unknown_block_type_and_duplicate_block_ids(
     await login_as(client, teacher.email)
     unknown = await client.post("/api/v1/lessons", json=lesson_with({"type": "quiz"}))
     assert unknown.status_code == 422
-    assert ["body", "content", 1] in [error["loc"] for error in unknown.json()["detail"]]
+    assert "content.1" in [error["field"] for error in unknown.json()["errors"]]
 
     twice = {"title": "Twice", "content": [INTRO, {**INTRO, "markdown": "again"}]}
     duplicate = await client.post("/api/v1/lessons", json=twice)
     assert duplicate.status_code == 422
-    errors = duplicate.json()["detail"]
-    assert [error["type"] for error in errors] == ["duplicate_id"]
-    assert errors[0]["loc"] == ["body", "content"]
+    errors = duplicate.json()["errors"]
+    assert [error["code"] for error in errors] == ["duplicate_id"]
+    assert errors[0]["field"] == "content"
 
     too_many = {"title": "Long", "content": [{"type": "text", "markdown": "x"}] * (MAX_BLOCKS + 1)}
     assert (await client.post("/api/v1/lessons", json=too_many)).status_code == 422

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
+    ClientDep,
     IdPath,
     PaginationDep,
     SearchQuery,
@@ -12,7 +13,13 @@ from app.api.deps import (
     SettingsDep,
     TeacherActor,
 )
-from app.schemas.accounts import StudentCreate, StudentListItem, StudentRead, StudentUpdate
+from app.schemas.accounts import (
+    OneTimePasswordRead,
+    StudentCreate,
+    StudentListItem,
+    StudentRead,
+    StudentUpdate,
+)
 from app.schemas.common import Page
 from app.services.accounts import students as student_service
 
@@ -63,3 +70,20 @@ async def deactivate_student(
 ) -> StudentRead:
     """Deactivate a student: they can no longer log in; their work is kept."""
     return await student_service.deactivate_student(session, actor, student_id)
+
+
+@router.post("/{student_id}/one-time-password", response_model=OneTimePasswordRead)
+async def issue_student_one_time_password(
+    student_id: IdPath,
+    actor: TeacherActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
+    response: Response,
+) -> OneTimePasswordRead:
+    """A new one-time password for the student, shown only in this answer: their logins end,
+    and after logging in with it they must choose their own before anything else opens."""
+    response.headers["cache-control"] = "no-store"
+    return await student_service.issue_one_time_password(
+        session, actor, settings, student_id, client=client
+    )

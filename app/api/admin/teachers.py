@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
+    ClientDep,
     IdPath,
     PaginationDep,
     SearchQuery,
@@ -12,7 +13,7 @@ from app.api.deps import (
     SettingsDep,
     SuperuserActor,
 )
-from app.schemas.accounts import TeacherCreate, TeacherRead, TeacherUpdate
+from app.schemas.accounts import OneTimePasswordRead, TeacherCreate, TeacherRead, TeacherUpdate
 from app.schemas.common import Page
 from app.services.admin import teachers as teacher_service
 
@@ -56,3 +57,20 @@ async def update_teacher(
 ) -> TeacherRead:
     """Edit a teacher; `is_active: false` deactivates them (and their students' logins)."""
     return await teacher_service.update_teacher(session, actor, settings, teacher_id, body)
+
+
+@router.post("/{teacher_id}/one-time-password", response_model=OneTimePasswordRead)
+async def issue_teacher_one_time_password(
+    teacher_id: IdPath,
+    actor: SuperuserActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
+    response: Response,
+) -> OneTimePasswordRead:
+    """A new one-time password for the teacher, shown only in this answer: their logins end,
+    and after logging in with it they must choose their own before anything else opens."""
+    response.headers["cache-control"] = "no-store"
+    return await teacher_service.issue_one_time_password(
+        session, actor, settings, teacher_id, client=client
+    )

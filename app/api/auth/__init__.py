@@ -1,6 +1,6 @@
-"""Logging in and out (JSON and pages) and the language switch."""
+"""Logging in and out (JSON and pages), password reset by e-mail, and the language switch."""
 
-from app.api.auth import sessions, sessions_pages
+from app.api.auth import password_reset, password_reset_pages, sessions, sessions_pages
 
-API_ROUTERS = (sessions.router,)
-PAGE_ROUTERS = (sessions_pages.router,)
+API_ROUTERS = (sessions.router, password_reset.router)
+PAGE_ROUTERS = (sessions_pages.router, password_reset_pages.router)

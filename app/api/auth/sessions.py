@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CurrentActor, DatabaseDep, SessionDep, SettingsDep
+from app.api.deps import ClientDep, CurrentActor, DatabaseDep, SessionDep, SettingsDep
+from app.api.errors import handle_app_error
 from app.api.session_renewal import renew_in_own_transaction
 from app.core.cookies import (
     REFRESH_COOKIE,
@@ -15,16 +16,19 @@ from app.core.cookies import (
     session_cookie_headers,
     set_cookies,
 )
-from app.core.errors import NotAuthenticated
+from app.core.errors import NotAuthenticated, RetryLater
 from app.core.i18n import N_
+from app.core.middleware import rotate_csrf_token
 from app.schemas.accounts import UserRead
+from app.schemas.common import RequestModel
 from app.services.accounts import users as accounts
+from app.services.auth import login as login_service
 from app.services.auth import sessions as session_service
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=3, max_length=254)
@@ -37,28 +41,48 @@ class LoginResponse(BaseModel):
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
 
 
-@router.post("/login", response_model=LoginResponse)
+@router.post(
+    "/login",
+    response_model=LoginResponse,
+    responses={
+        429: {"description": "Too many attempts: try again after Retry-After seconds"},
+        503: {"description": "Too many logins at once: try again after Retry-After seconds"},
+    },
+)
 async def login(
     body: LoginRequest,
     request: Request,
     response: Response,
-    session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
-) -> LoginResponse:
-    """Log in with e-mail and password; sets the HttpOnly session cookies."""
-    issued = await session_service.login(
-        session,
-        settings,
-        email=body.email,
-        password=body.password,
-        user_agent=request.headers.get("user-agent"),
-    )
+    client: ClientDep,
+) -> Response | LoginResponse:
+    """Log in with e-mail and password; sets the HttpOnly session cookies (and a new CSRF token)."""
+    # No request transaction (DatabaseDep, not SessionDep): the attempt runs in units of work of
+    # its own, so what it records survives a refusal and no connection waits for the hasher.
+    try:
+        issued = await login_service.attempt_login(
+            database, settings, email=body.email, password=body.password, client=client
+        )
+    except RetryLater as error:
+        return await retry_later_response(request, error)
     set_cookies(
         response.headers,
-        session_cookie_headers(settings, issued.access_token, issued.refresh_token),
+        session_cookie_headers(
+            settings, issued.access_token, issued.refresh_token, issued.device_token
+        ),
     )
-    user = await accounts.read_me(session, issued.actor)
+    rotate_csrf_token(request.scope)
+    async with database.transaction(issued.actor) as session:
+        user = await accounts.read_me(session, issued.actor)
     return LoginResponse(user=user, access_token=issued.access_token)
+
+
+async def retry_later_response(request: Request, error: RetryLater) -> Response:
+    """The error as every other is answered, with the Retry-After header it calls for."""
+    answer = await handle_app_error(request, error)
+    answer.headers["retry-after"] = str(error.retry_after)
+    return answer
 
 
 @router.post("/refresh", response_model=LoginResponse)
@@ -78,7 +102,9 @@ async def refresh(
         raise NotAuthenticated(N_("Your session has ended; please log in again"))
     set_cookies(
         response.headers,
-        session_cookie_headers(settings, issued.access_token, issued.refresh_token),
+        session_cookie_headers(
+            settings, issued.access_token, issued.refresh_token, issued.device_token
+        ),
     )
     async with database.transaction(issued.actor) as session:
         user = await accounts.read_me(session, issued.actor)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import RequestActor, SessionDep, SettingsDep
+from app.api.deps import ClientDep, DatabaseDep, RequestActor, SessionDep, SettingsDep
 from app.api.templating import language_of, render
 from app.core.cookies import (
     clear_auth_cookie_headers,
@@ -16,9 +16,12 @@ from app.core.cookies import (
     session_cookie_headers,
     set_cookies,
 )
-from app.core.errors import NotAuthenticated
+from app.core.errors import NotAuthenticated, RetryLater
 from app.core.i18n import normalize_language
+from app.core.middleware import rotate_csrf_token
+from app.schemas.common import CleanText
 from app.services.accounts import users as accounts
+from app.services.auth import login as login_service
 from app.services.auth import sessions as session_service
 
 router = APIRouter()
@@ -53,25 +56,22 @@ async def login_page(
 @router.post("/auth/login", response_class=HTMLResponse)
 async def login_submit(
     request: Request,
-    session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
-    email: Annotated[str, Form(max_length=254)] = "",
-    password: Annotated[str, Form(max_length=128)] = "",
-    next_url: Annotated[str | None, Form(alias="next")] = None,
+    client: ClientDep,
+    email: Annotated[str, Form(max_length=254), CleanText] = "",
+    password: Annotated[str, Form(max_length=128), CleanText] = "",
+    next_url: Annotated[str | None, Form(alias="next", max_length=2000), CleanText] = None,
 ) -> Response:
     """Check the credentials; on success set the cookies and go where the person was headed."""
-    # A refused login is an answer, not a failure to roll back: it is shown on the form itself
-    # (and what it records about the attempt must stay recorded).
+    # A refused login is an answer, not a failure: it is shown on the form itself (401, or 429
+    # with the wait). What it records about the attempt is recorded in units of work of its own.
     try:
-        issued = await session_service.login(
-            session,
-            settings,
-            email=email,
-            password=password,
-            user_agent=request.headers.get("user-agent"),
+        issued = await login_service.attempt_login(
+            database, settings, email=email, password=password, client=client
         )
-    except NotAuthenticated as error:
-        return render(
+    except (NotAuthenticated, RetryLater) as error:
+        answer = render(
             request,
             "auth/login.html",
             {
@@ -79,13 +79,20 @@ async def login_submit(
                 "email": email,
                 "error": error.text(language_of(request)),
             },
-            status_code=401,
+            status_code=error.status_code,
         )
+        if isinstance(error, RetryLater):
+            answer.headers["retry-after"] = str(error.retry_after)
+        return answer
     response = RedirectResponse(safe_next(next_url), status_code=303)
     set_cookies(
         response.headers,
-        session_cookie_headers(settings, issued.access_token, issued.refresh_token),
+        session_cookie_headers(
+            settings, issued.access_token, issued.refresh_token, issued.device_token
+        ),
     )
+    # A token planted in the browser before the login does not carry over into the session.
+    rotate_csrf_token(request.scope)
     # The account's language wins once the person is known.
     response.headers.append("set-cookie", language_cookie_header(settings, issued.language))
     return response
@@ -116,8 +123,8 @@ async def switch_language(
     actor: RequestActor,
     session: SessionDep,
     settings: SettingsDep,
-    language: Annotated[str, Form(max_length=8)],
-    next_url: Annotated[str | None, Form(alias="next")] = None,
+    language: Annotated[str, Form(max_length=8), CleanText],
+    next_url: Annotated[str | None, Form(alias="next", max_length=2000), CleanText] = None,
 ) -> Response:
     """Switch the interface language (and remember it on the account when signed in)."""
     chosen = normalize_language(language, settings.default_language)

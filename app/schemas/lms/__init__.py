@@ -8,18 +8,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from app.models.lms import LessonStatus
+from app.schemas.common import MAX_ID, CleanText, Moment, RequestModel
 from app.schemas.lms.blocks import Block, Content
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# `CleanText` too: a title is also a bare body parameter (duplicating a lesson), outside a model.
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CleanText
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tag = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)
 ]
-Id = Annotated[int, Field(gt=0, le=2**63 - 1)]
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 LessonStatusName = Literal["draft", "published"]
 
 MAX_ANSWERS_BYTES = 256 * 1024
@@ -41,8 +45,11 @@ class AssignmentBucket(StrEnum):
     DONE = "done"
 
 
-class LessonFilters(BaseModel):
+class LessonFilters(RequestModel):
     """The library's filters: query parameters of the JSON list and of the library page."""
+
+    # The page's other query parameters (`offset`) arrive in the same mapping.
+    model_config = ConfigDict(extra="ignore")
 
     q: Annotated[str, StringConstraints(max_length=100)] | None = Field(
         default=None, description="Title or tag"
@@ -54,19 +61,15 @@ class LessonFilters(BaseModel):
     )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # --- folders
 
 
-class FolderCreate(_Strict):
+class FolderCreate(RequestModel):
     name: Title
     parent_id: Id | None = None
 
 
-class FolderUpdate(_Strict):
+class FolderUpdate(RequestModel):
     name: Title | None = None
     parent_id: Id | None = None
 
@@ -80,7 +83,7 @@ class FolderRead(BaseModel):
 # --- lessons
 
 
-class LessonSettings(_Strict):
+class LessonSettings(RequestModel):
     attempt_limit: Annotated[int, Field(ge=1, le=100)] | None = None
     time_limit_minutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
     shuffle_options: bool = False
@@ -95,7 +98,7 @@ class LessonCreate(LessonSettings):
     content: Content = Field(default_factory=list)
 
 
-class LessonUpdate(_Strict):
+class LessonUpdate(RequestModel):
     """Only what is sent changes; `content` replaces the whole block list (a new version).
     `None` clears the `CLEARABLE` settings and means "unchanged" for the rest."""
 
@@ -121,11 +124,12 @@ class LessonUpdate(_Strict):
             " only; to guard the settings too, send `base_updated_at`."
         ),
     )
-    base_updated_at: AwareDatetime | None = Field(
+    base_updated_at: Moment | None = Field(
         default=None,
         description=(
             "The lesson's `updated_at` this edit was based on, sent back exactly as read. If"
-            " given and the lesson was edited in any way since, 409 `stale_version`."
+            " given and the lesson was edited in any way since, 409 `stale_version`. ISO 8601"
+            " with an offset, between 1900-01-01 and 2200-12-31."
         ),
     )
 
@@ -156,16 +160,16 @@ class LessonRead(LessonSummary):
 # --- groups
 
 
-class GroupCreate(_Strict):
+class GroupCreate(RequestModel):
     name: Name
     student_ids: Ids = Field(default_factory=list)
 
 
-class GroupUpdate(_Strict):
+class GroupUpdate(RequestModel):
     name: Name
 
 
-class GroupMembers(_Strict):
+class GroupMembers(RequestModel):
     student_ids: Annotated[Ids, Field(min_length=1)]
 
 
@@ -178,7 +182,7 @@ class GroupRead(BaseModel):
 # --- assignments
 
 
-class AssignRequest(_Strict):
+class AssignRequest(RequestModel):
     """Assign one lesson to students and/or groups (all of them in one statement)."""
 
     lesson_id: Id
@@ -186,7 +190,14 @@ class AssignRequest(_Strict):
     group_ids: Annotated[list[Id], Field(max_length=50), AfterValidator(_dedupe)] = Field(
         default_factory=list
     )
-    due_at: datetime | None = None
+    due_at: Moment | None = Field(
+        default=None,
+        description=(
+            "When the lesson is due: ISO 8601 with an offset (`Z`, `+03:00`), the date as"
+            " written between 1900-01-01 and 2200-12-31. A time without an offset is refused:"
+            " it would mean a different moment in every time zone."
+        ),
+    )
 
 
 class AssignResult(BaseModel):
@@ -205,7 +216,7 @@ BlockKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Answers = Annotated[dict[BlockKey, Any], Field(max_length=200), AfterValidator(_limit_answers)]
 
 
-class SaveProgress(_Strict):
+class SaveProgress(RequestModel):
     """Autosave from the lesson player: the answers so far, blocks seen, time since last save."""
 
     answers: Answers | None = None
@@ -213,7 +224,7 @@ class SaveProgress(_Strict):
     time_spent_seconds: Annotated[int, Field(ge=0, le=3600)] = 0
 
 
-class SubmitRequest(_Strict):
+class SubmitRequest(RequestModel):
     """Submit the current attempt. `attempt_no` makes retries safe: submitting an attempt that
     is already submitted returns its result instead of counting it twice."""
 
@@ -222,7 +233,7 @@ class SubmitRequest(_Strict):
     time_spent_seconds: Annotated[int, Field(ge=0, le=3600)] = 0
 
 
-class GradeRequest(_Strict):
+class GradeRequest(RequestModel):
     """The teacher's grading: points per question (overrides), feedback, what the student sees."""
 
     scores: Annotated[

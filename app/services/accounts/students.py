@@ -6,18 +6,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
+from app.core.actor import Actor, ClientInfo
 from app.core.config import Settings
 from app.core.errors import NotFound
 from app.core.i18n import N_
 from app.models.users import Role, Student, User
 from app.schemas.accounts import (
+    OneTimePasswordRead,
     StudentCreate,
     StudentListItem,
     StudentRead,
     StudentUpdate,
     TeacherRead,
 )
+from app.services.accounts import passwords as password_service
 from app.services.accounts import repository
 from app.services.accounts import users as accounts
 from app.services.lms.progress import progress_of
@@ -125,12 +127,10 @@ async def update_student(
 
 
 async def deactivate_student(session: AsyncSession, actor: Actor, student_id: int) -> StudentRead:
-    """Deactivate (never delete: their work stays); their sessions stop working at once."""
+    """Deactivate (never delete: their work stays); their logins end for good at once."""
     require_role(actor, Role.TEACHER)
     student, user = await _get(session, actor, student_id)
-    user.is_active = False
-    session.add(user)
-    await session.flush()
+    await accounts.set_active(session, user, False, actor=actor)
     return _read(student, user)
 
 
@@ -145,3 +145,22 @@ async def get_own_profile(session: AsyncSession, actor: Actor) -> tuple[StudentR
     if teacher is None:
         raise NotFound(N_("Teacher not found"))
     return _read(row[0], row[1]), TeacherRead.model_validate(teacher.model_dump())
+
+
+async def issue_one_time_password(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    student_id: int,
+    *,
+    client: ClientInfo,
+) -> OneTimePasswordRead:
+    """A new one-time password for one of the teacher's students (another teacher's student is
+    NotFound, like a missing one); the student's logins end and their next one must choose a
+    password of their own. Teacher only."""
+    require_role(actor, Role.TEACHER)
+    _student, user = await _get(session, actor, student_id)
+    password = await password_service.issue_one_time_password(
+        session, settings, user, actor=actor, client=client
+    )
+    return OneTimePasswordRead(password=password)

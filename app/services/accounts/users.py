@@ -10,14 +10,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core.actor import Actor
+from app.core.actor import Actor, ClientInfo
 from app.core.clock import zone_of
 from app.core.config import Settings
+from app.core.database import ACTOR_KEY
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import N_
 from app.core.security import hash_password
 from app.models.users import Role, User
 from app.schemas.accounts import PersonCreate, PersonUpdate, UserRead
+from app.services import audit
+from app.services.accounts import passwords
+from app.services.audit import AuditEventType
+from app.services.auth import sessions as session_service
 from app.services.scoping import student_profile_id
 
 EMAIL_TAKEN = N_("A user with this e-mail already exists")
@@ -75,17 +80,28 @@ async def create_user(
 
 
 async def update_user(
-    session: AsyncSession, settings: Settings, user: User, data: PersonUpdate
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    data: PersonUpdate,
+    *,
+    actor: Actor | None = None,
+    client: ClientInfo | None = None,
 ) -> User:
-    """Apply the fields that were sent; clearing is allowed only for the optional ones."""
+    """Apply the fields that were sent; clearing is allowed only for the optional ones.
+
+    The one place another person sets an account's password or (de)activates it, for every path
+    (API and page forms): a new password ends every login of the account at once; deactivating
+    ends them for good (a teacher's: their students' too), so reactivating revives none. Both
+    are audited; `actor` (who does it) defaults to the actor the transaction runs as.
+    """
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     password = changes.pop("password", None)
-    if password:
-        user.password_hash = await hash_password(settings, password)
     new_email = changes.pop("email", None)
     if new_email and new_email != user.email:
         await ensure_email_free(session, new_email, except_user_id=user.id)
         user.email = new_email
+    active = changes.pop("is_active", None)
     for field, value in changes.items():
         if field in PersonUpdate.CLEARABLE:
             setattr(user, field, value or None)
@@ -93,7 +109,54 @@ async def update_user(
             setattr(user, field, value)
     session.add(user)
     await _flush_or_conflict(session)
+    actor = actor or session.info.get(ACTOR_KEY) or Actor.anonymous()
+    if password:
+        await passwords.replace_password(
+            session,
+            settings,
+            user,
+            password,
+            event=AuditEventType.PASSWORD_SET,
+            actor=actor,
+            client=client,
+            must_change=None,
+        )
+    if active is not None:
+        await set_active(session, user, active, actor=actor, client=client)
     return user
+
+
+async def set_active(
+    session: AsyncSession,
+    user: User,
+    active: bool,
+    *,
+    actor: Actor,
+    client: ClientInfo | None = None,
+) -> None:
+    """Activate or deactivate an account (no change: nothing happens). Deactivating revokes
+    every login of the account, and of a teacher's students too, so none comes back when the
+    account is activated again. The caller has checked that `actor` manages the account (the
+    database function that ends the logins checks again)."""
+    if user.is_active == active:
+        return
+    user.is_active = active
+    session.add(user)
+    await session.flush()
+    assert user.id is not None
+    detail: dict[str, Any] = {}
+    if not active:
+        detail["ended_sessions"] = await session_service.end_sessions(
+            session, user.id, with_students=user.role == Role.TEACHER.value
+        )
+    await audit.record(
+        session,
+        AuditEventType.ACCOUNT_ACTIVATED if active else AuditEventType.ACCOUNT_DEACTIVATED,
+        subject_user_id=user.id,
+        actor=actor,
+        client=client,
+        **detail,
+    )
 
 
 async def get_visible_user(session: AsyncSession, user_id: int) -> User:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
+from app.core.actor import Actor, ClientInfo
 from app.core.config import Settings
 from app.core.errors import NotFound
 from app.core.i18n import N_
 from app.models.users import Role, Teacher, User
-from app.schemas.accounts import TeacherCreate, TeacherRead, TeacherUpdate
+from app.schemas.accounts import OneTimePasswordRead, TeacherCreate, TeacherRead, TeacherUpdate
+from app.services.accounts import passwords as password_service
 from app.services.accounts import users as accounts
 from app.services.admin import repository
 from app.services.paging import fetch_page
@@ -60,8 +61,27 @@ async def get_teacher(session: AsyncSession, actor: Actor, teacher_id: int) -> T
 async def update_teacher(
     session: AsyncSession, actor: Actor, settings: Settings, teacher_id: int, data: TeacherUpdate
 ) -> TeacherRead:
-    """Edit or (de)activate a teacher; a deactivated teacher's sessions stop working at once."""
+    """Edit or (de)activate a teacher; deactivating ends their and their students' logins for
+    good, a new password ends the teacher's."""
     require_role(actor, Role.SUPERUSER)
     user = await _get_teacher_user(session, teacher_id)
-    await accounts.update_user(session, settings, user, data)
+    await accounts.update_user(session, settings, user, data, actor=actor)
     return await get_teacher(session, actor, teacher_id)
+
+
+async def issue_one_time_password(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    teacher_id: int,
+    *,
+    client: ClientInfo,
+) -> OneTimePasswordRead:
+    """A new one-time password for a teacher; their logins end and their next one must choose a
+    password of their own (their students' logins are not touched). Superuser only."""
+    require_role(actor, Role.SUPERUSER)
+    user = await _get_teacher_user(session, teacher_id)
+    password = await password_service.issue_one_time_password(
+        session, settings, user, actor=actor, client=client
+    )
+    return OneTimePasswordRead(password=password)

@@ -1,4 +1,5 @@
-"""Login-session chores: ended sessions are deleted every hour, a week after they ended."""
+"""Login-session chores: ended sessions are deleted every hour, a week after they ended (and
+login throttle counters a day after their window began)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlmodel import col
 from app.core.actor import Actor
 from app.core.jobs import job_database, jobs_app
 from app.models.auth import AuthSession
+from app.services.auth import throttle
 
 # An ended login (expired, or revoked by logout or deactivation) stays a week, so "why was I
 # logged out?" can still be answered and a replayed old refresh token meets its revoked row.
@@ -36,6 +38,8 @@ async def delete_ended_sessions(session: AsyncSession) -> int:
     name="auth.cleanup_sessions", pass_context=True, queueing_lock="auth.cleanup_sessions"
 )
 async def cleanup_sessions(context: JobContext, timestamp: int) -> int:
-    """Hourly; the system actor, because login sessions belong to no tenant."""
+    """Hourly; the system actor, because login sessions belong to no tenant. Old login
+    throttle counters go too (their windows are long over)."""
     async with job_database(context).transaction(Actor.system()) as session:
+        await throttle.delete_expired(session)
         return await delete_ended_sessions(session)

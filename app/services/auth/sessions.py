@@ -1,4 +1,5 @@
-"""Login sessions: log in, renew with the refresh token (rotating it), log out (revoke)."""
+"""Login sessions: open one for a checked password, renew with the refresh token (rotating it),
+log out (revoke), end every session of an account."""
 
 from __future__ import annotations
 
@@ -9,18 +10,16 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
+from app.core.actor import Actor, ClientInfo
 from app.core.clock import now_utc
 from app.core.config import Settings
 from app.core.database import act_as
-from app.core.errors import NotAuthenticated
 from app.core.i18n import N_
 from app.core.security import (
     AccessClaims,
     InvalidToken,
     RefreshToken,
     issue_access_token,
-    verify_password,
 )
 from app.models.auth import AuthSession
 from app.models.users import Role, User
@@ -36,6 +35,8 @@ class IssuedSession:
     access_token: str
     refresh_token: str | None  # None: keep the refresh cookie the browser already has
     language: str
+    # Set by a login: the known-device cookie's value for the account (app.services.auth.login).
+    device_token: str | None = None
 
 
 async def _actor_for(
@@ -80,43 +81,74 @@ def _issue(
     )
 
 
-async def login(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    email: str,
-    password: str,
-    user_agent: str | None = None,
-) -> IssuedSession:
-    """Check the credentials and open a server-side session; NotAuthenticated otherwise."""
+@dataclass(frozen=True, slots=True)
+class LoginCandidate:
+    """The account an e-mail names, as `auth_find_login` shows it to an anonymous caller."""
+
+    user_id: int
+    password_hash: str
+    role: Role
+    teacher_id: int | None
+    # The account and, for a student, their teacher are active.
+    active: bool
+
+
+async def find_login(session: AsyncSession, email: str) -> LoginCandidate | None:
+    """The account with this e-mail (case-insensitively), active or not; None: no such account."""
     row = (
         await session.execute(
             text("SELECT * FROM auth_find_login(:email)"), {"email": email.strip()}
         )
     ).first()
-    valid = await verify_password(settings, password, row.password_hash if row else None)
-    if row is None or not valid or not row.is_active or not row.teacher_is_active:
-        raise NotAuthenticated(INVALID_CREDENTIALS)
+    if row is None:
+        return None
+    return LoginCandidate(
+        user_id=row.id,
+        password_hash=row.password_hash,
+        role=Role(row.role),
+        teacher_id=row.teacher_id,
+        active=bool(row.is_active and row.teacher_is_active),
+    )
 
+
+async def open_session(
+    session: AsyncSession,
+    settings: Settings,
+    account: LoginCandidate,
+    *,
+    client: ClientInfo | None = None,
+) -> IssuedSession:
+    """Open a server-side login session for an account whose password was checked, and issue
+    its tokens. Switches the transaction's actor to the account."""
+    client = client or ClientInfo.unknown()
     refresh = RefreshToken.new(uuid.uuid4())
     # Act as the user first: their own rows (and only those) become visible under RLS.
     await act_as(
-        session, Actor(user_id=row.id, role=Role(row.role), teacher_id=row.teacher_id or row.id)
+        session,
+        Actor(
+            user_id=account.user_id,
+            role=account.role,
+            teacher_id=account.teacher_id or account.user_id,
+        ),
     )
-    actor = await _actor_for(session, row.id, Role(row.role), row.teacher_id, refresh.session_id)
+    actor = await _actor_for(
+        session, account.user_id, account.role, account.teacher_id, refresh.session_id
+    )
     await act_as(session, actor)
     now = now_utc()
     session.add(
         AuthSession(
             id=refresh.session_id,
-            user_id=row.id,
+            user_id=account.user_id,
             refresh_token_hash=refresh.secret_hash,
             expires_at=now + timedelta(days=settings.refresh_token_expire_days),
-            user_agent=(user_agent or "")[:255] or None,
+            user_agent=client.user_agent,
+            ip_address=client.ip_address,
+            last_used_at=now,
         )
     )
     await session.flush()
-    user = await session.get(User, row.id)
+    user = await session.get(User, account.user_id)
     assert user is not None
     return _issue(settings, actor, refresh, user.language)
 
@@ -160,9 +192,12 @@ async def renew(
             return None
     assert user.id is not None
     actor = await _actor_for(session, user.id, Role(user.role), user.teacher_id, auth_session.id)
+    # What the sessions list shows as "last used": written here, once per access token's life.
+    auth_session.last_used_at = now
     if raced:
         # The concurrent request already rotated and sets the new refresh cookie; this one
         # only needs a fresh access token.
+        await session.flush()
         return _issue(settings, actor, None, user.language)
     rotated = RefreshToken.new(auth_session.id)
     auth_session.previous_token_hash = auth_session.refresh_token_hash

@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
+
+from app.schemas.common import INPUT_RULES
 
 MAX_TEXT = 50_000
 MAX_OPTIONS = 30
@@ -61,7 +63,7 @@ def unique_ids(ids: list[str], what: str) -> None:
 
 
 class Option(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_RULES
 
     id: BlockId = Field(default_factory=new_block_id)
     text: ShortText
@@ -92,7 +94,7 @@ class TextMatching(BaseModel):
     """How a typed answer is compared with the accepted ones. The defaults are forgiving:
     students' top complaint about fill-in tasks is strict matching."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_RULES
 
     trim: bool = True
     case_sensitive: bool = False
@@ -201,7 +203,7 @@ class BlockBase(BaseModel):
     A type's `template` defines the macros in `macros` (see `lms/_block.html` and
     `lms/_block_editor.html`, which call them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_RULES
 
     id: BlockId = Field(default_factory=new_block_id)
 

@@ -8,10 +8,11 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.i18n import N_
+from app.schemas.common import INPUT_RULES
 from app.schemas.lms.blocks.base import (
     ANSWER,
     Accepted,
@@ -49,7 +50,7 @@ def gap_pieces(text: str) -> list[tuple[str, str | None]]:
 
 
 class Gap(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_RULES
 
     id: BlockId
     accepted: Accepted

@@ -7,10 +7,11 @@ import random
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.i18n import N_
+from app.schemas.common import INPUT_RULES
 from app.schemas.lms.blocks.base import (
     ANSWER,
     MAX_OPTIONS,
@@ -33,7 +34,7 @@ RIGHT_TOKEN = "~"  # noqa: S105 - a form value prefix, not a secret
 
 
 class MatchPair(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_RULES
 
     id: BlockId = Field(default_factory=new_block_id)
     left: ShortText

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.schemas.common import MAX_ID
 from app.schemas.lms.blocks.base import BlockBase, BuilderForm, Shown
 
 
@@ -27,7 +28,7 @@ class MediaBlock(BlockBase):
     """A link or an uploaded file of the teacher's own (checked against the `media` table)."""
 
     url: HttpsUrl | None = None
-    media_id: int | None = Field(default=None, gt=0)
+    media_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     title: Annotated[str, StringConstraints(max_length=300)] | None = None
 
     @model_validator(mode="after")
