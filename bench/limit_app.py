@@ -94,7 +94,8 @@ OWN_PROFILE = _compiled(accounts_repository.OWN_PROFILE, user_id=1, teacher_id=1
 USER_BY_ID = (
     "SELECT users.created_at, users.updated_at, users.id, users.email, users.password_hash,"
     " users.role, users.teacher_id, users.is_active, users.name, users.surname,"
-    " users.second_name, users.birthday, users.timezone, users.language \nFROM users \nWHERE"
+    " users.second_name, users.birthday, users.timezone, users.language,"
+    " users.must_change_password \nFROM users \nWHERE"
     " users.id = $1::BIGINT"
 )
 
