@@ -15,15 +15,18 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import SearchQuery, SessionDep, SettingsDep
+from app.api.deps import ClientDep, SearchQuery, SessionDep, SettingsDep
 from app.api.forms import ContextLoader, parse_form, read_form, rerender_on_error, update_form_data
 from app.api.templating import redirect_with_flash, render, tr
 from app.core.actor import Actor
 from app.core.config import Settings
+from app.schemas.accounts import OneTimePasswordRead
 from app.schemas.common import MAX_ID, Pagination
 
 PERSON_FORM = "people/person_form.html"
 PERSON_LIST = "people/person_list.html"
+# Shows a freshly issued one-time password, the only time it is shown.
+ONE_TIME_PASSWORD_PAGE = "account/one_time_password.html"  # noqa: S105 - a template
 PAGE_SIZE = 50
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
@@ -44,6 +47,8 @@ class PeopleService:
     get: Callable[[AsyncSession, Actor, int], Awaitable[Any]]
     create: Callable[[AsyncSession, Actor, Settings, Any], Awaitable[Any]]
     update: Callable[[AsyncSession, Actor, Settings, int, Any], Awaitable[Any]]
+    # (session, actor, settings, person id, client=...) -> OneTimePasswordRead
+    issue_one_time_password: Callable[..., Awaitable[OneTimePasswordRead]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,5 +180,28 @@ def people_router(
             return tr(request, "Changes saved")
 
         return await _submit(request, pages, person, save)
+
+    @router.post(
+        path(pages.list_url, prefix) + "/{" + id_name + "}/one-time-password",
+        response_class=HTMLResponse,
+    )
+    async def issue_one_time_password_submit(
+        request: Request,
+        person_id: person_id_path,
+        actor: actor_dependency,
+        session: SessionDep,
+        settings: SettingsDep,
+        client: ClientDep,
+    ) -> Response:
+        """Issue a one-time password and show it, this once (the answer is never cached)."""
+        person = await service.get(session, actor, person_id)
+        issued = await service.issue_one_time_password(
+            session, actor, settings, person_id, client=client
+        )
+        return render(
+            request,
+            ONE_TIME_PASSWORD_PAGE,
+            {"person": person, "password": issued.password, "back_url": pages.edit_url(person_id)},
+        )
 
     return router
