@@ -156,3 +156,22 @@ async def test_strangers_cannot_grade(people: People, make_client: Any) -> None:
     assert refused.status_code == 404
     assert (await student.get("/grading")).status_code == 403
     assert (await student.get(f"/assignments/{assignment_id}/review")).status_code == 403
+
+
+async def test_an_essay_left_without_points_is_named_and_nothing_is_saved(
+    people: People, make_client: Any
+) -> None:
+    """Saving with the essay's points blank said "Grade saved" while the submission stayed
+    waiting for a grade: the form now says which answer needs its points."""
+    teacher, _, assignment_id = await submitted_essay(people, make_client)
+    response = await post_form(
+        teacher, f"/assignments/{assignment_id}/grade", [("score.q1", "1"), ("feedback", "Kept")]
+    )
+    assert response.status_code == 422, response.text
+    assert gettext_for("ru", "Grade saved") not in response.text
+    needed = gettext_for("ru", "Give this answer its points: a number from 0 to {max}")
+    assert needed.format(max="5") in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert ">Kept</textarea>" in response.text
+    view = await api(teacher, "GET", f"/api/v1/assignments/{assignment_id}")
+    assert (view["status"], view["feedback"]) == ("submitted", None)

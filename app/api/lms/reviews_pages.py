@@ -30,6 +30,9 @@ RECENT_SIZE = 20
 CENT = Decimal("0.01")
 GRADE_SAVED = N_("Grade saved")
 BAD_POINTS = N_("Enter a number from 0 to {max}")
+# An answer only the teacher can grade (an essay) left blank: saving would say "Grade saved"
+# while the submission stays waiting for a grade.
+POINTS_NEEDED = N_("Give this answer its points: a number from 0 to {max}")
 
 
 def _review_url(assignment_id: int) -> str:
@@ -55,13 +58,18 @@ def parse_grade_form(
     """The review form as a GradeRequest; raises FormInvalid with a message at each wrong field.
 
     Only the points that were filled in and differ from the current ones (or grade a question
-    still pending) are sent, so an untouched question keeps its automatic result."""
+    still pending) are sent, so an untouched question keeps its automatic result. A question
+    still pending (an essay) must get its points: the form says so at that field."""
     scores: dict[str, Decimal] = {}
     errors: dict[str, str] = {}
     for result in view.results or []:
         name = SCORE + result.block_id
         raw = values.get(name, "").strip()
         if not raw:
+            if result.outcome == "pending":
+                errors[name] = gettext_for(language, POINTS_NEEDED).format(
+                    max=plain_number(result.max_points)
+                )
             continue
         points = _number(raw)
         if points is None or points < 0 or points > result.max_points:
