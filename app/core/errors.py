@@ -30,6 +30,13 @@ class NotAuthenticated(AppError):
     code = "not_authenticated"
 
 
+class AccountDeactivated(NotAuthenticated):
+    """The password was right but the account (or its teacher's) is switched off: said only to
+    someone who knows the password, so it reveals nothing to a stranger."""
+
+    code = "account_deactivated"
+
+
 class Forbidden(AppError):
     status_code = 403
     code = "forbidden"

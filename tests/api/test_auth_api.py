@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from http.cookies import Morsel, SimpleCookie
 
@@ -24,6 +25,7 @@ from app.core.database import Database
 from app.core.i18n import gettext_for
 from app.core.security import decode_access_token
 from app.main import create_app
+from app.services.auth.login import ACCOUNT_DEACTIVATED
 from app.services.auth.sessions import INVALID_CREDENTIALS
 from tests.conftest import PASSWORD, People, after_reuse_grace, login_as, make_settings
 
@@ -169,7 +171,19 @@ async def test_wrong_password_and_unknown_email_get_the_same_401(
         assert not issued(response) & {ACCESS_COOKIE, REFRESH_COOKIE}
 
 
-async def test_deactivated_teacher_cannot_log_in(make_client: MakeClient, people: People) -> None:
+def assert_deactivated(response: httpx.Response, settings: Settings) -> None:
+    """The right password of a switched-off account: told so (not "wrong e-mail or password")."""
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": message(settings, ACCOUNT_DEACTIVATED),
+        "code": "account_deactivated",
+        "field": None,
+    }
+
+
+async def test_deactivated_teacher_cannot_log_in(
+    make_client: MakeClient, people: People, settings: Settings
+) -> None:
     admin = await logged_in(make_client, await people.superuser())
     teacher = await people.teacher()
     wrong_password = await try_login(make_client, teacher.email, "Wrong-Password-1!")
@@ -178,11 +192,16 @@ async def test_deactivated_teacher_cannot_log_in(make_client: MakeClient, people
     response = await try_login(make_client, teacher.email, PASSWORD)
 
     assert response.status_code == 401
-    assert response.json() == wrong_password.json()
+    assert_deactivated(response, settings)
+    # Only the right password learns that: a wrong one gets the answer it always got.
+    still_wrong = await try_login(make_client, teacher.email, "Wrong-Password-1!")
+    assert still_wrong.json() == wrong_password.json()
     assert ACCESS_COOKIE not in issued(response)
 
 
-async def test_deactivated_student_cannot_log_in(make_client: MakeClient, people: People) -> None:
+async def test_deactivated_student_cannot_log_in(
+    make_client: MakeClient, people: People, settings: Settings
+) -> None:
     teacher = await people.teacher()
     student = await people.student(teacher)
     teacher_client = await logged_in(make_client, teacher.email)
@@ -192,12 +211,15 @@ async def test_deactivated_student_cannot_log_in(make_client: MakeClient, people
     response = await try_login(make_client, student.email, PASSWORD)
 
     assert response.status_code == 401
-    assert response.json() == wrong_password.json()
+    assert_deactivated(response, settings)
+    # Only the right password learns that: a wrong one gets the answer it always got.
+    still_wrong = await try_login(make_client, student.email, "Wrong-Password-1!")
+    assert still_wrong.json() == wrong_password.json()
     assert ACCESS_COOKIE not in issued(response)
 
 
 async def test_student_of_deactivated_teacher_cannot_log_in(
-    make_client: MakeClient, people: People
+    make_client: MakeClient, people: People, settings: Settings
 ) -> None:
     admin = await logged_in(make_client, await people.superuser())
     teacher = await people.teacher()
@@ -210,7 +232,10 @@ async def test_student_of_deactivated_teacher_cannot_log_in(
     response = await try_login(make_client, student.email, PASSWORD)
 
     assert response.status_code == 401
-    assert response.json() == wrong_password.json()
+    assert_deactivated(response, settings)
+    # Only the right password learns that: a wrong one gets the answer it always got.
+    still_wrong = await try_login(make_client, student.email, "Wrong-Password-1!")
+    assert still_wrong.json() == wrong_password.json()
     assert ACCESS_COOKIE not in issued(response)
 
 
@@ -684,3 +709,31 @@ async def test_login_page_of_signed_in_user_goes_on_to_next(
     offsite = await client.get("/auth/login", params={"next": "//evil.com"})
     assert offsite.status_code == 303
     assert offsite.headers["location"] == "/dashboard"
+
+
+async def test_page_login_of_a_deactivated_account_says_so_once_the_password_is_right(
+    client: httpx.AsyncClient, make_client: MakeClient, people: People, settings: Settings
+) -> None:
+    teacher = await people.teacher()
+    student = await people.student(teacher)
+    await deactivate_student(await logged_in(make_client, teacher.email), student.id)
+
+    right = await page_login(client, student.email)
+    wrong = await page_login(client, student.email, password="Wrong-Password-1!")
+
+    assert right.status_code == wrong.status_code == 401
+    assert html.escape(message(settings, ACCOUNT_DEACTIVATED)) in right.text
+    assert html.escape(message(settings, INVALID_CREDENTIALS)) in wrong.text
+    assert html.escape(message(settings, ACCOUNT_DEACTIVATED)) not in wrong.text
+
+
+async def test_the_login_form_focuses_the_field_to_fill(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    """The e-mail field on arrival; the password after a failed attempt kept the e-mail."""
+    fresh = await client.get("/auth/login")
+    assert re.search(r'<input id="field-email"[^>]* autofocus', fresh.text)
+    assert not re.search(r'<input id="field-password"[^>]* autofocus', fresh.text)
+    failed = await page_login(client, "nobody@example.com", password="Wrong-Password-1!")
+    assert re.search(r'<input id="field-password"[^>]* autofocus', failed.text)
+    assert not re.search(r'<input id="field-email"[^>]* autofocus', failed.text)

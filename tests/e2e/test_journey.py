@@ -60,6 +60,8 @@ def test_admin_teacher_student_journey(live_app: LiveApp, page: Page, artifacts_
     page.wait_for_url("**/auth/login?next=*")
     assert path_of(page) == "/auth/login"
     assert "next" in parse_qs(urlsplit(page.url).query), page.url
+    # The e-mail field has the focus: the person can type straight away.
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "field-email"
     check(page, "login")
 
     # 2. The administrator is created with the seed's command line.

@@ -26,7 +26,7 @@ from dataclasses import replace
 from app.core.actor import Actor, ClientInfo
 from app.core.config import Settings
 from app.core.database import Database
-from app.core.errors import NotAuthenticated, TooManyRequests
+from app.core.errors import AccountDeactivated, NotAuthenticated, TooManyRequests
 from app.core.i18n import N_
 from app.core.security import (
     hasher_turn,
@@ -40,6 +40,9 @@ from app.services.auth import sessions as session_service
 from app.services.auth import throttle
 from app.services.auth.sessions import INVALID_CREDENTIALS, IssuedSession
 
+ACCOUNT_DEACTIVATED = N_(
+    "This account is deactivated: ask your teacher or the administrator to switch it on"
+)
 TOO_MANY_ATTEMPTS = N_("Too many failed login attempts. Please try again in {minutes} min.")
 
 
@@ -96,6 +99,8 @@ async def attempt_login(
                     else "inactive"
                 ),
             )
+        if account is not None and valid:
+            raise AccountDeactivated(ACCOUNT_DEACTIVATED)
         raise NotAuthenticated(INVALID_CREDENTIALS)
 
     async with database.transaction(Actor.system()) as session:
