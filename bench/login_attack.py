@@ -47,6 +47,7 @@ from app.models.users import Role
 from app.schemas.accounts import TeacherCreate
 from app.services.admin import teachers as teacher_service
 from bench.pgserver import BenchServer, create_database, drop_database, start_server
+from bench.run import wait_healthy
 
 DATABASE = "tutor_login_attack"
 APP_ROLE = "tutor_app"
@@ -212,21 +213,9 @@ def serve(settings: Settings, source: Path, port: int) -> Iterator[str]:
     LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(LOG, "ab") as log:
         process = subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=log)  # noqa: S603
-        url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    raise SystemExit(f"the server exited; see {LOG}")
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise SystemExit("the server did not become healthy")
-            yield url
+            wait_healthy(port, process, str(LOG))
+            yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
             try:

@@ -150,7 +150,7 @@ def serve(target: str, port: int, workers: int, env: dict[str, str]) -> Iterator
     log = open(WORK_DIR / f"{target.split(':')[0].replace('.', '_')}.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
     try:
-        _wait_healthy(port, process)
+        wait_healthy(port, process, f"{WORK_DIR}/*.log")
         yield psutil.Process(process.pid)
     finally:
         process.terminate()
@@ -162,11 +162,12 @@ def serve(target: str, port: int, workers: int, env: dict[str, str]) -> Iterator
         log.close()
 
 
-def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_healthy(port: int, process: subprocess.Popen[bytes], logs: str) -> None:
+    """Until the server on 127.0.0.1:`port` answers /healthz (60 s at most)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the server on port {port} exited; see {WORK_DIR}/*.log")
+            raise SystemExit(f"the server on port {port} exited; see {logs}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return

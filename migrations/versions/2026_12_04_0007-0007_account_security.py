@@ -39,12 +39,6 @@ APP_TEACHER = "NULLIF(current_setting('app.teacher_id', true), '')::bigint"
 APP_ROLE = "current_setting('app.role', true)"
 PLATFORM_WIDE = f"{APP_ROLE} IN ('superuser', 'system')"
 
-# 0003's column grant on users, plus the new flag.
-USER_UPDATABLE_BEFORE = (
-    "email, password_hash, is_active, name, surname, second_name, birthday, timezone, language,"
-    " updated_at"
-)
-
 SESSION_IS_VALID_0001 = """
     CREATE FUNCTION auth_session_is_valid(p_session uuid, p_user bigint, p_role text)
     RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$

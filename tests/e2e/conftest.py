@@ -165,7 +165,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_app(server_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def live_app_env() -> dict[str, str]:
+    """More settings for the module's server (a module overrides this, e.g. with SMTP)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_app(
+    server_url: URL, tmp_path_factory: pytest.TempPathFactory, live_app_env: dict[str, str]
+) -> Iterator[LiveApp]:
     """A scratch database, migrated, and `python -m app.manage serve` running on a free port."""
     name = unique_name("tutor_e2e")
     database_url = _off_the_loop(create_database, server_url, name)
@@ -174,6 +182,8 @@ def live_app(server_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Itera
         env = _app_env(database_url)
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
+        # Links in e-mails point here (used only where SMTP is configured too).
+        env.update(PUBLIC_BASE_URL=base_url, **live_app_env)
         log_path = tmp_path_factory.mktemp("e2e") / "server.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
