@@ -28,12 +28,13 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from app.core.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER
-from tests.e2e.conftest import (  # noqa: F401 - `live_app` is a fixture used by name
+from tests.e2e.conftest import (  # noqa: F401 - `live_app` (and what it needs) are fixtures used by name
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     CREATE_ADMIN,
     LiveApp,
     live_app,
+    live_app_env,
 )
 from tests.lms.helpers import full_lesson, quiz_lesson
 
