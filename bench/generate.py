@@ -36,6 +36,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from multiprocessing.connection import Connection as PipeEnd
 from typing import Any
 
@@ -61,7 +62,8 @@ from bench.pgserver import (
     start_server,
 )
 
-GENERATOR_VERSION = 3  # 2: lessons.block_count (migration 0004); 3: VACUUM after load
+GENERATOR_VERSION = 4  # 2: lessons.block_count (migration 0004); 3: VACUUM after load;
+# 4: attempt history (migration 0009): question and answered counts, the counted attempt
 DEFAULT_SEED = 20261125
 SHARED_PASSWORD = "Bench-Password-2026!"  # noqa: S105 - the documented benchmark password
 # argon2id, m=19456 KiB, t=2, p=1 (OWASP minimum) of SHARED_PASSWORD.
@@ -255,7 +257,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "lessons": (
         "id", "teacher_id", "folder_id", "title", "subject", "tags", "status", "version",
         "content", "block_count", "max_score", "attempt_limit", "time_limit_minutes",
-        "shuffle_options", "created_at", "updated_at",
+        "shuffle_options", "created_at", "updated_at", "question_count",
     ),
     "lesson_versions": (
         "teacher_id", "lesson_id", "version", "title", "content", "max_score", "created_at",
@@ -267,12 +269,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due_at", "answers", "blocks_viewed", "results", "score", "max_score", "attempts_used",
         "time_spent_seconds", "feedback", "show_correct_answers", "score_overridden_by",
         "score_overridden_at", "assigned_at", "started_at", "submitted_at", "graded_at",
-        "updated_at",
+        "updated_at", "answered_count", "counted_attempt_no", "counted_score",
+        "counted_max_score",
     ),
     "assignment_attempts": (
         "teacher_id", "id", "assignment_id", "attempt_no", "lesson_version", "answers", "results",
         "auto_score", "score", "max_score", "time_spent_seconds", "started_at", "submitted_at",
-        "graded_at",
+        "graded_at", "feedback",
     ),
 }  # fmt: skip
 PARTITIONED = ("lesson_assignments", "assignment_attempts")
@@ -284,6 +287,7 @@ class RenderedTemplate:
 
     content: str
     block_count: int
+    question_count: int
     max_score: str
     all_viewed: str
     half_viewed: str
@@ -302,6 +306,7 @@ def render_template(template: LessonTemplate) -> RenderedTemplate:
     return RenderedTemplate(
         content=_json(template.content),
         block_count=len(template.content),
+        question_count=len(template.question_ids),
         max_score=str(template.max_score),
         all_viewed=_json(ids),
         half_viewed=_json(ids[: max(1, len(ids) // 2)]),
@@ -421,7 +426,8 @@ def produce(pipe: PipeEnd, plan: Plan, reference_iso: str) -> None:
                 f"{lesson_id}\t{teacher.user_id}\t{_opt(folder)}\t{title}\t{subject}\t{tags}\t"
                 f"{status}\t1\t{template.content}\t{template.block_count}\t{template.max_score}\t"
                 f"{_opt(attempt_limit)}\t"
-                f"{_opt(time_limit)}\t{'t' if rng.random() < 0.3 else 'f'}\t{created}\t{created}"
+                f"{_opt(time_limit)}\t{'t' if rng.random() < 0.3 else 'f'}\t{created}\t{created}\t"
+                f"{template.question_count}"
             )
             version_rows.append(
                 f"{teacher.user_id}\t{lesson_id}\t1\t{title}\t{template.content}\t"
@@ -538,14 +544,24 @@ def _teacher_assignments(
                     attempts.append(
                         f"{tid}\t{next_attempt}\t{next_id}\t1\t1\t{tpl.answers[first]}\t{r1}\t"
                         f"{s1}\t{s1}\t{tpl.max_score}\t{spent // 2}\t{clock(started)}\t"
-                        f"{clock(started + 5)}\t{clock(started + 5)}"
+                        f"{clock(started + 5)}\t{clock(started + 5)}\t{NULL}"
                     )
                     next_attempt += 1
                 auto = tpl.submitted[v][1]
                 attempts.append(
                     f"{tid}\t{next_attempt}\t{next_id}\t{attempts_used}\t1\t{tpl.answers[v]}\t"
                     f"{results}\t{auto}\t{score}\t{tpl.max_score}\t{spent}\t{clock(started)}\t"
-                    f"{clock(submitted)}\t{graded}"
+                    f"{clock(submitted)}\t{graded}\t{feedback}"
+                )
+                # The best graded attempt counts (the lessons' default rule).
+                graded_attempts = [] if pending else [(score, attempts_used)]
+                if two:
+                    graded_attempts.append((s1, 1))
+                counted = max(graded_attempts, key=lambda a: (Decimal(a[0]), -a[1]), default=None)
+                counted_columns = (
+                    f"{NULL}\t{NULL}\t{NULL}"
+                    if counted is None
+                    else f"{counted[1]}\t{counted[0]}\t{tpl.max_score}"
                 )
                 next_attempt += 1
                 stream.row(
@@ -553,7 +569,8 @@ def _teacher_assignments(
                     f"{tpl.answers[v]}\t{tpl.all_viewed}\t{results}\t{score}\t{tpl.max_score}\t"
                     f"{attempts_used}\t{spent}\t{feedback}\t{show}\t{NULL}\t{NULL}\t"
                     f"{clock(assigned)}\t{clock(started)}\t{clock(submitted)}\t{graded}\t"
-                    f"{graded if graded != NULL else clock(submitted)}"
+                    f"{graded if graded != NULL else clock(submitted)}\t"
+                    f"{tpl.question_count}\t{counted_columns}"
                 )
             else:
                 due = clock(assigned + rng.randrange(3, 31) * 1440) if rng.random() < 0.75 else NULL
@@ -563,13 +580,15 @@ def _teacher_assignments(
                         f"{tid}\t{next_id}\t{lesson_id}\t{sid}\t{group_id}\t1\tin_progress\t{due}\t"
                         f"{tpl.partial_answers[v]}\t{tpl.half_viewed}\t{NULL}\t{NULL}\t"
                         f"{tpl.max_score}\t0\t{rng.randrange(60, 900)}\t{NULL}\tf\t{NULL}\t{NULL}\t"
-                        f"{clock(assigned)}\t{clock(started)}\t{NULL}\t{NULL}\t{clock(started)}"
+                        f"{clock(assigned)}\t{clock(started)}\t{NULL}\t{NULL}\t{clock(started)}\t"
+                        f"{tpl.question_count // 2}\t{NULL}\t{NULL}\t{NULL}"
                     )
                 else:
                     stream.row(
                         f"{tid}\t{next_id}\t{lesson_id}\t{sid}\t{group_id}\t1\tassigned\t{due}\t"
                         f"{{}}\t[]\t{NULL}\t{NULL}\t{tpl.max_score}\t0\t0\t{NULL}\tf\t{NULL}\t"
-                        f"{NULL}\t{clock(assigned)}\t{NULL}\t{NULL}\t{NULL}\t{clock(assigned)}"
+                        f"{NULL}\t{clock(assigned)}\t{NULL}\t{NULL}\t{NULL}\t{clock(assigned)}\t"
+                        f"0\t{NULL}\t{NULL}\t{NULL}"
                     )
             next_id += 1
     return next_id, next_attempt

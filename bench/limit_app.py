@@ -21,10 +21,11 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import jwt
@@ -86,11 +87,20 @@ ONE_ASSIGNMENT = _compiled(
     lms_repository.assignment_statement(True, False), teacher_id=1, assignment_id=1, student_id=1
 )
 VERSION_CONTENT = _compiled(lms_repository.VERSION_CONTENT, teacher_id=1, lesson_id=1, version=1)
+ATTEMPT_BRIEFS = _compiled(lms_repository.ATTEMPT_BRIEFS, teacher_id=1, assignment_id=1)
 _STUDENTS = accounts_repository.student_list_statement(False, True)
 STUDENTS_PAGE = _compiled(_STUDENTS, teacher_id=1, **_PAGE)
 STUDENTS_COUNT = _compiled(count_statement(_STUDENTS), teacher_id=1, **_PAGE)
 PROGRESS = _compiled(lms_repository.STUDENT_PROGRESS, teacher_id=1, student_ids=[1], now=_NOW)
 OWN_PROFILE = _compiled(accounts_repository.OWN_PROFILE, user_id=1, teacher_id=1)
+# The teacher's home: what needs doing (app/services/lms/overview.py, the same sizes).
+_OVERVIEW_SAMPLE = {"teacher_id": 1, "limit": 1}
+OVERVIEW_WAITING = _compiled(lms_repository.OVERVIEW_WAITING, **_OVERVIEW_SAMPLE)
+OVERVIEW_DUE = _compiled(lms_repository.OVERVIEW_DUE, now=_NOW, until=_NOW, **_OVERVIEW_SAMPLE)
+OVERVIEW_RECENT = _compiled(lms_repository.OVERVIEW_RECENT, **_OVERVIEW_SAMPLE)
+OVERVIEW_BEHIND = _compiled(
+    lms_repository.OVERVIEW_BEHIND, now=_NOW, since=_NOW, low_percent=50, **_OVERVIEW_SAMPLE
+)
 USER_BY_ID = (
     "SELECT users.created_at, users.updated_at, users.id, users.email, users.password_hash,"
     " users.role, users.teacher_id, users.is_active, users.name, users.surname,"
@@ -169,11 +179,19 @@ def _summary(row: Any, now: datetime) -> dict[str, Any]:
         "student": {"id": row["student_id"], "surname": row["surname"], "name": row["name"]},
         "status": row["status"],
         "due_at": due,
-        "overdue": due is not None and due < now and row["status"] in OPEN,
+        "overdue": (
+            due is not None and due < now and row["status"] in OPEN and row["attempts_used"] == 0
+        ),
         "score": row["score"],
         "max_score": row["max_score"],
         "attempts_used": row["attempts_used"],
         "attempt_limit": row["attempt_limit"],
+        "counted_attempt": row["counted_attempt"],
+        "counted_attempt_no": row["counted_attempt_no"],
+        "counted_score": row["counted_score"],
+        "counted_max_score": row["counted_max_score"],
+        "answered_count": row["answered_count"],
+        "question_count": row["question_count"],
         "blocks_viewed": row["blocks_viewed"],
         "block_count": row["block_count"],
         "time_spent_seconds": row["time_spent_seconds"],
@@ -303,6 +321,10 @@ async def get_assignment(request: Request) -> Response:
                 teacher_id=teacher_id, lesson_id=row["lesson_id"], version=row["lesson_version"]
             ),
         )
+        attempts = await connection.fetch(
+            ATTEMPT_BRIEFS.sql,
+            *ATTEMPT_BRIEFS.args(teacher_id=teacher_id, assignment_id=assignment_id),
+        )
     status = row["status"]
     attempt_no = row["attempts_used"] + 1 if status in OPEN else row["attempts_used"]
     rng = random.Random(row["id"] * 1000 + attempt_no)  # noqa: S311 - same as the app
@@ -321,6 +343,18 @@ async def get_assignment(request: Request) -> Response:
         "results": json.loads(row["results"]) if status in DONE and row["results"] else None,
         "feedback": row["feedback"] if graded else None,
         "revealed": None,
+        "history": [
+            {
+                "attempt_no": attempt["attempt_no"],
+                "submitted_at": attempt["submitted_at"],
+                "graded_at": attempt["graded_at"],
+                "score": attempt["score"] if attempt["graded_at"] else None,
+                "max_score": attempt["max_score"],
+                "feedback": attempt["feedback"] if attempt["graded_at"] else None,
+                "counted": attempt["attempt_no"] == row["counted_attempt_no"],
+            }
+            for attempt in attempts
+        ],
     }
     return _json(payload)
 
@@ -392,11 +426,44 @@ def _assignment_items(items: list[dict[str, Any]]) -> str:
     )
 
 
+async def _overview(connection: Any, teacher_id: int, user_id: int) -> str:
+    """The teacher's to-do lists, as the app reads them: the teacher's account (their time
+    zone), then one statement per list."""
+    teacher = await connection.fetchrow(USER_BY_ID, user_id)
+    now = datetime.now(UTC)
+    zone = ZoneInfo(teacher["timezone"] or "UTC")
+    until = datetime.combine(
+        (now.astimezone(zone) + timedelta(days=7)).date(), time(), tzinfo=zone
+    ).astimezone(UTC)
+    sections = []
+    for title, statement, values, size in (
+        ("waiting", OVERVIEW_WAITING, {}, 10),
+        ("due", OVERVIEW_DUE, {"now": now, "until": until}, 10),
+        ("recent", OVERVIEW_RECENT, {}, lms_repository.OVERVIEW_RECENT_SIZE),
+        (
+            "behind",
+            OVERVIEW_BEHIND,
+            {"now": now, "since": now - timedelta(days=30), "low_percent": Decimal(50)},
+            10,
+        ),
+    ):
+        args = statement.args(teacher_id=teacher_id, limit=size, **values)
+        found = await connection.fetch(statement.sql, *args)
+        items = "".join(
+            f"<li>{html.escape(row.get('lesson_title') or '')} {html.escape(row['surname'])}"
+            f" {row.get('score') or ''}</li>"
+            for row in found
+        )
+        sections.append(f"<section><h2>{title}</h2><ul>{items}</ul></section>")
+    return "".join(sections)
+
+
 async def dashboard(request: Request) -> Response:
     claims = _actor(request)
     teacher_id = int(claims["tid"])
     async with _transaction(request, claims) as connection:
         if claims["role"] == "teacher":
+            overview = await _overview(connection, teacher_id, int(claims["sub"]))
             students, total = await _students(connection, teacher_id, 10, 0)
             rows = "".join(
                 f"<tr><td>{html.escape(s['surname'])} {html.escape(s['name'])}</td>"
@@ -404,8 +471,8 @@ async def dashboard(request: Request) -> Response:
                 for s in students
             )
             return HTMLResponse(
-                f"<!doctype html><title>Dashboard</title><h1>My students ({total})</h1>"
-                f"<table>{rows}</table>"
+                f"<!doctype html><title>Dashboard</title>{overview}"
+                f"<h1>My students ({total})</h1><table>{rows}</table>"
             )
         profile = await connection.fetchrow(
             OWN_PROFILE.sql, *OWN_PROFILE.args(user_id=int(claims["sub"]), teacher_id=teacher_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +19,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.forms import CHECK_FIELDS, FormInvalid, PageErrorPlan, page_error_plan
-from app.api.templating import form_errors, language_of, redirect_with_flash, render
+from app.api.templating import form_errors, language_of, own_message, redirect_with_flash, render
 from app.core.actor import Actor
 from app.core.cookies import clear_auth_cookie_headers, set_cookies
 from app.core.errors import (
@@ -31,9 +30,9 @@ from app.core.errors import (
     PasswordChangeRequired,
     TooLarge,
 )
-from app.core.i18n import N_, gettext_for
+from app.core.i18n import N_, gettext_for, translations
 from app.core.limits import BodyTooLarge
-from app.core.middleware import is_api_path
+from app.core.middleware import is_api_path, login_location
 from app.schemas.errors import ErrorResponse, FieldError
 
 # Where a page request of a session with a one-time password goes (app.api.accounts).
@@ -96,8 +95,7 @@ async def _page_error(request: Request, error: Exception) -> Response:
     language = language_of(request)
     plan = page_error_plan(request) if _answers_the_form(error) else None
     if isinstance(error, NotAuthenticated):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/auth/login?next={quote(target, safe='')}", status_code=303)
+        return RedirectResponse(login_location(request.scope, request.headers), status_code=303)
     if isinstance(error, PasswordChangeRequired):
         return RedirectResponse(PASSWORD_CHANGE_PAGE, status_code=303)
     if plan is not None and plan.conflict_redirect is not None and isinstance(error, Conflict):
@@ -198,6 +196,9 @@ class _Indexed:
 
 
 def _api_message(item: Mapping[str, Any], language: str) -> str:
+    own = own_message(translations(language).gettext, item)
+    if own is not None:
+        return own
     message = API_MESSAGES.get(str(item.get("type")))
     if message is not None:
         context = {k: str(v) for k, v in (item.get("ctx") or {}).items() if k in _SHOWN_CONTEXT}

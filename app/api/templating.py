@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment as JinjaEnvironment
 from jinja2 import FileSystemLoader
 from jinja2.environment import TemplateModule
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from app.core.actor import Actor
@@ -20,8 +21,10 @@ from app.core.clock import on_wall_clock
 from app.core.config import Environment, get_settings
 from app.core.i18n import LANGUAGES, N_, translations
 from app.core.markdown import render_markdown
+from app.core.timezones import timezone_choices, timezone_label
 from app.schemas.common import DATE_OUT_OF_RANGE, FINITE_NUMBER, TEXT_CHARACTERS
 from app.schemas.lms.blocks import BLOCKS, gap_pieces
+from app.schemas.lms.blocks.matching import pair_lines
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -61,12 +64,45 @@ templates.env.globals["static_url"] = static_url
 templates.env.filters["markdown"] = render_markdown
 
 
+# The one way dates look, in Russian and English alike: day.month.year with two-digit day and
+# month and the full year, times on the 24-hour clock ("11.12.2026", "11.12.2026 18:00"). One
+# rule keeps every page and table consistent, it reads the same in both languages (no
+# "12/11" that an English reader takes for 11 December and a Russian one for 12 November).
+DATE_FORMAT = "%d.%m.%Y"
+DATE_TIME_FORMAT = f"{DATE_FORMAT} %H:%M"
+
+
+def calendar_date(value: date | None, zone: tzinfo | None = None) -> str:
+    """`{{ value|calendar_date }}`: a day as "11.12.2026" (see `DATE_FORMAT`), "—" for none.
+
+    A `datetime` (a moment) is first turned into the day the viewer's clock in `zone` shows;
+    a `date` (a birthday) is the same day everywhere and needs no zone."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = on_wall_clock(value, zone or UTC)
+    return value.strftime(DATE_FORMAT)
+
+
 def wall_clock(moment: datetime | None, zone: tzinfo) -> str:
-    """`{{ moment|wall_clock(zone) }}`: the date and time the viewer's clock shows."""
-    return on_wall_clock(moment, zone).strftime("%d.%m.%Y %H:%M") if moment else "—"
+    """`{{ moment|wall_clock(zone) }}`: the date and time the viewer's clock in `zone` shows,
+    as "11.12.2026 18:00" (see `DATE_TIME_FORMAT`), "—" for none."""
+    return on_wall_clock(moment, zone).strftime(DATE_TIME_FORMAT) if moment else "—"
 
 
+def email_breaks(email: str) -> Markup:
+    """`{{ email|email_breaks }}`: the address with line-break chances (<wbr>) after "@" and
+    before each ".", so a long one wraps where a reader expects (never inside a name) and a
+    table column can be as narrow as its longest part."""
+    return escape(email).replace("@", Markup("@<wbr>")).replace(".", Markup("<wbr>."))
+
+
+templates.env.filters["calendar_date"] = calendar_date
+templates.env.filters["email_breaks"] = email_breaks
 templates.env.filters["wall_clock"] = wall_clock
+# The time zone <select> of the person forms and a zone's name as people read it.
+templates.env.globals["timezone_choices"] = timezone_choices
+templates.env.globals["timezone_label"] = timezone_label
 
 
 def block_macros(block_type: str) -> TemplateModule:
@@ -84,6 +120,7 @@ def block_labels(gettext: Any) -> dict[str, str]:
 templates.env.globals["block_macros"] = block_macros
 templates.env.globals["block_labels"] = block_labels
 templates.env.globals["gap_pieces"] = gap_pieces
+templates.env.globals["pair_lines"] = pair_lines
 # The one way a person is shown (name now; avatar and equipped cosmetics later), on every page.
 templates.env.globals["person_name"] = templates.env.get_template(
     "_macros/people.html"
@@ -172,7 +209,30 @@ def form_errors(error: ValidationError, language: str) -> dict[str, str]:
     return errors
 
 
+def error_message(item: Any, language: str) -> str:
+    """One pydantic error item in `language`: what every page form (and the builder) shows."""
+    return _translate_pydantic(translations(language).gettext, item)
+
+
+# Context values a message may show: limits from the schema, never the input.
+_SHOWN_CONTEXT = frozenset({"choices", "ge", "gt", "le", "lt", "min_length", "max_length"})
+
+
+def own_message(gettext: Any, item: Any) -> str | None:
+    """Our own validators' message (`app.schemas.lms.blocks.base.problem`: a msgid in the
+    error's context) in the `gettext`'s language; None for pydantic's own errors."""
+    context = item.get("ctx") or {}
+    if not isinstance(context.get("msgid"), str):
+        return None
+    values = {key: value for key, value in context.items() if key != "msgid"}
+    return str(gettext(context["msgid"])).format(**values)
+
+
 def _translate_pydantic(gettext: Any, item: Any) -> str:
+    own = own_message(gettext, item)
+    if own is not None:
+        return own
+    context = item.get("ctx") or {}
     # Pydantic's own messages are English; the common ones are in the catalog by their type.
     by_type = {
         "missing": N_("This field is required"),
@@ -188,12 +248,26 @@ def _translate_pydantic(gettext: Any, item: Any) -> str:
         "text_characters": TEXT_CHARACTERS,
         "finite_number": FINITE_NUMBER,
         "date_range": DATE_OUT_OF_RANGE,
+        "int_parsing": N_("Enter a whole number"),
+        "int_from_float": N_("Enter a whole number"),
+        "int_type": N_("Enter a whole number"),
+        "decimal_parsing": N_("Enter a number"),
+        "decimal_type": N_("Enter a number"),
+        "greater_than": N_("Must be greater than {gt}"),
+        "greater_than_equal": N_("Must be at least {ge}"),
+        "less_than": N_("Must be less than {lt}"),
+        "less_than_equal": N_("Must be at most {le}"),
+        "too_short": N_("At least {min_length} items are needed"),
+        "too_long": N_("At most {max_length} items are allowed"),
     }
     if item["type"] == "value_error" and "email" in str(item.get("msg", "")).lower():
         return str(gettext("Enter a valid e-mail address"))
     message = by_type.get(item["type"])
     if message is None:
-        return str(item["msg"])
+        # A schema's own message may be a msgid (translated); anything else stays as it is
+        # (never gettext(""): that is the catalog's header).
+        text = str(item.get("msg") or "")
+        return str(gettext(text)) if text else text
     return str(gettext(message)).format(
-        **{k: v for k, v in item.get("ctx", {}).items() if k == "choices"}
+        **{key: value for key, value in context.items() if key in _SHOWN_CONTEXT}
     )

@@ -7,7 +7,8 @@ redirect, 401, a refused CSRF check, a body too large). What it sets:
   (`X-Frame-Options` and CSP `frame-ancestors`), HSTS when COOKIE_SECURE says we are on HTTPS;
 - pages (HTML): a Content-Security-Policy without 'unsafe-inline' scripts or styles: every script
   and style sheet is a file under /static; images may come from any https host (markdown
-  images, media links), never over http;
+  images, media links), never over http; frames only from the video players lessons embed
+  (`VIDEO_PLAYER_ORIGINS`);
 - everything else: `default-src 'none'` (a JSON answer or a file opened directly runs nothing);
 - /docs (Swagger UI): its own policy, see `DOCS_POLICY`;
 - `Cache-Control: no-store` on everything but static files, unless a route chose its own: the
@@ -24,12 +25,24 @@ from starlette.datastructures import MutableHeaders
 from app.core.config import Settings
 from app.core.middleware import ASGIApp, Message, Receive, Scope, Send
 
+# The video players a lesson's video block may show, in this order: YouTube (its no-cookie
+# host), VK Video on vk.com and on vkvideo.ru, Rutube. app/schemas/lms/blocks/embeds.py builds
+# their addresses; the pages may frame nothing else.
+VIDEO_PLAYER_ORIGINS = (
+    "https://www.youtube-nocookie.com",
+    "https://vk.com",
+    "https://vkvideo.ru",
+    "https://rutube.ru",
+)
+
 PAGE_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' https:",
+        # Video blocks' players (YouTube, VK Video, Rutube) and nothing else.
+        "frame-src " + " ".join(VIDEO_PLAYER_ORIGINS),
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -32,11 +32,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 BODY_TOO_LARGE = N_("The request is too large: at most {size} KB")
 
 # The routes whose bodies may be big, by path (this runs before routing): a lesson's whole
-# content (create, update), the builder's block forms, and a student's answers and the
-# teacher's grading (answers up to 256 KB, feedback up to 20,000 characters), API and pages.
+# content (create, update), the builder's block forms, a quiz file to import (up to 1 MiB,
+# app.schemas.lms.quiz_import), and a student's answers and the teacher's grading (answers up
+# to 256 KB, feedback up to 20,000 characters), API and pages.
 CONTENT_ROUTES = re.compile(
     r"/api/v1/lessons(?:/[^/]+)?"
     r"|/lessons/[^/]+/blocks(?:/.*)?"
+    r"|(?:/api/v1)?/lessons/(?:[^/]+/)?import(?:/preview)?"
     r"|/api/v1/assignments/[^/]+/(?:progress|submit|grade)"
     r"|/assignments/[^/]+/(?:save|submit|grade)"
 )

@@ -186,11 +186,35 @@ class AuthMiddleware:
             ]
             await _respond(send, 401, headers, body)
             return
-        target = path
+        location = login_location(scope, Headers(scope=scope))
+        await _respond(send, 303, [(b"location", location.encode()), *extra_headers], b"")
+
+
+def login_location(scope: Scope, headers: Headers) -> str:
+    """Where an unauthenticated page request is sent: the login form, and back after it.
+
+    A GET comes back to what it asked for. Any other method cannot be repeated by a redirect
+    (after the login the browser would GET a URL that only takes POST: a 405 page), so it comes
+    back to the page the form was on (the same-origin Referer), or to the login's default.
+    """
+    if scope["method"] in ("GET", "HEAD"):
+        target = scope["path"]
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
-        location = "/auth/login?next=" + quote(target, safe="")
-        await _respond(send, 303, [(b"location", location.encode()), *extra_headers], b"")
+    else:
+        target = _same_origin_referer_path(scope, headers)
+    return "/auth/login?next=" + quote(target, safe="") if target else "/auth/login"
+
+
+def _same_origin_referer_path(scope: Scope, headers: Headers) -> str:
+    referer = headers.get("referer", "")
+    own = _own_origin(scope, headers)
+    if not referer or own is None or _origin(referer) != own:
+        return ""
+    parts = urlsplit(referer)
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def rotate_csrf_token(scope: Scope) -> str:

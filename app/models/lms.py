@@ -46,6 +46,14 @@ class LessonStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class CountedAttempt(StrEnum):
+    """Which of a student's graded attempts at a lesson counts (the lesson's teacher chooses)."""
+
+    BEST = "best"
+    LAST = "last"
+    FIRST = "first"
+
+
 class AssignmentStatus(StrEnum):
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
@@ -93,6 +101,14 @@ class Folder(TimestampMixin, table=True):
         ForeignKeyConstraint(
             ["teacher_id", "parent_id"], ["folders.teacher_id", "folders.id"], ondelete="RESTRICT"
         ),
+        # One name once per level, whatever its case (migration 0010; the service maps it).
+        Index(
+            "uq_folders_teacher_id_parent_name",
+            "teacher_id",
+            func.coalesce(Column("parent_id", BigInteger), 0),
+            func.lower(Column("name", String(200))),
+            unique=True,
+        ),
     )
 
     id: int | None = _identity_pk()
@@ -130,6 +146,9 @@ class Lesson(TimestampMixin, table=True):
         CheckConstraint(
             "time_limit_minutes IS NULL OR time_limit_minutes > 0", name="time_limit_positive"
         ),
+        CheckConstraint(
+            "counted_attempt IN ('best', 'last', 'first')", name="counted_attempt_known"
+        ),
         ForeignKeyConstraint(["teacher_id"], ["teachers.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(
             ["teacher_id", "folder_id"], ["folders.teacher_id", "folders.id"], ondelete="RESTRICT"
@@ -155,8 +174,16 @@ class Lesson(TimestampMixin, table=True):
     block_count: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
     )
+    # The question blocks among them: progress is questions answered out of these.
+    question_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
     max_score: Decimal = _score(nullable=False)
     attempt_limit: int | None = None
+    counted_attempt: str = Field(
+        default=CountedAttempt.BEST.value,
+        sa_column=Column(String(10), nullable=False, server_default=text("'best'")),
+    )
     time_limit_minutes: int | None = None
     shuffle_options: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false"))
@@ -262,7 +289,14 @@ class LessonAssignment(SQLModel, table=True):
             "teacher_id",
             "student_id",
             "status",
-            postgresql_include=["due_at", "score", "max_score"],
+            postgresql_include=[
+                "due_at",
+                "score",
+                "max_score",
+                "attempts_used",
+                "counted_score",
+                "counted_max_score",
+            ],
         ),
         Index("ix_lesson_assignments_status", "teacher_id", "status", "submitted_at"),
         {"postgresql_partition_by": "HASH (teacher_id)"},
@@ -286,13 +320,23 @@ class LessonAssignment(SQLModel, table=True):
     status: str = Field(max_length=20)
     due_at: datetime | None = _timestamp()
     answers: dict[str, Any] = _jsonb("{}")
+    # Questions of the current attempt with a non-empty answer (kept with `answers`).
+    answered_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
     blocks_viewed: list[str] = _jsonb("[]")
+    # The latest submitted attempt's results and score (what the player shows after submitting).
     results: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
     score: Decimal | None = _score()
     max_score: Decimal = _score(nullable=False)
     attempts_used: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
     )
+    # The graded attempt that counts by the lesson's `counted_attempt` rule, and its numbers:
+    # what dashboards, progress and lists show (NULL until an attempt is graded).
+    counted_attempt_no: int | None = None
+    counted_score: Decimal | None = _score()
+    counted_max_score: Decimal | None = _score()
     time_spent_seconds: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
     )
@@ -347,6 +391,8 @@ class AssignmentAttempt(SQLModel, table=True):
     time_spent_seconds: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
     )
+    # The teacher's feedback on this attempt.
+    feedback: str | None = Field(default=None, sa_column=Column(Text))
     started_at: datetime | None = _timestamp()
     submitted_at: datetime | None = _timestamp(nullable=False, default_now=True)
     graded_at: datetime | None = _timestamp()

@@ -111,6 +111,7 @@ def _person(w: World, *, update: bool) -> Json:
 ANSWERS: Json = {"sa": "Paris", "num": 3.5, "mc": ["m2", "m5"], "mat": {"p1": "p1"}}
 
 # (method, path) → (who calls, a valid body using every field of the schema).
+GIFT_SOURCE = "::Q:: Вода мокрая? {T}"
 BODIES: dict[tuple[str, str], tuple[str, Callable[[World], Json]]] = {
     ("POST", "/api/v1/auth/login"): (
         "anonymous",
@@ -138,6 +139,7 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[World], Json]]] = {
             attempt_limit=3,
             time_limit_minutes=30,
             shuffle_options=True,
+            counted_attempt="last",
         ),
     ),
     ("PATCH", "/api/v1/lessons/{lesson_id}"): (
@@ -147,7 +149,32 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[World], Json]]] = {
             "attempt_limit": 3,
             "time_limit_minutes": 30,
             "shuffle_options": True,
-            "base_version": w.ids["lesson_version"],
+            "counted_attempt": "first",
+            "base_updated_at": "2030-01-01T10:00:00+03:00",
+        },
+    ),
+    ("POST", "/api/v1/lessons/import/preview"): (
+        "teacher",
+        lambda w: {"format": "gift", "source": GIFT_SOURCE},
+    ),
+    ("POST", "/api/v1/lessons/{lesson_id}/import/preview"): (
+        "teacher",
+        lambda w: {"format": "gift", "source": GIFT_SOURCE},
+    ),
+    ("POST", "/api/v1/lessons/import"): (
+        "teacher",
+        lambda w: {
+            "format": "gift",
+            "source": GIFT_SOURCE,
+            "title": "Imported",
+            "folder_id": w.ids["folder_id"],
+        },
+    ),
+    ("POST", "/api/v1/lessons/{lesson_id}/import"): (
+        "teacher",
+        lambda w: {
+            "format": "gift",
+            "source": GIFT_SOURCE,
             "base_updated_at": "2030-01-01T10:00:00+03:00",
         },
     ),
@@ -176,7 +203,17 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[World], Json]]] = {
             "student_ids": [w.ids["student_id"]],
             "group_ids": [w.ids["group_id"]],
             "due_at": "2030-01-01T10:00:00+03:00",
+            "allow_past": False,
+            "update_due_at": True,
         },
+    ),
+    ("PATCH", "/api/v1/assignments/{assignment_id}"): (
+        "teacher",
+        lambda w: {"due_at": "2030-01-01T10:00:00+03:00", "allow_past": False},
+    ),
+    ("POST", "/api/v1/lessons/{lesson_id}/due-date"): (
+        "teacher",
+        lambda w: {"due_at": "2030-01-01T10:00:00+03:00", "allow_past": False},
     ),
     ("PUT", "/api/v1/assignments/{assignment_id}/progress"): (
         "student",
@@ -188,7 +225,12 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[World], Json]]] = {
     ),
     ("POST", "/api/v1/assignments/{assignment_id}/grade"): (
         "teacher",
-        lambda w: {"scores": {"es": 4.5}, "feedback": "Well done", "show_correct_answers": True},
+        lambda w: {
+            "scores": {"es": 4.5},
+            "feedback": "Well done",
+            "show_correct_answers": True,
+            "attempt_no": 1,
+        },
     ),
 }
 
@@ -493,7 +535,7 @@ async def test_login_form_with_nul_is_refused(world: World, database: Database) 
         ("/assignments/{assignment_id}/grade", {"feedback": "a\x00b"}, 422, TEXT_CHARACTERS),
         # Parsed into a schema by the route: the form again, or a flash on the page.
         ("/lessons/{lesson_id}/assign", {"student_ids": "1", "due_at": "a\x00b"}, 422, None),
-        ("/folders", {"name": "a\x00b"}, 303, None),
+        ("/folders", {"name": "a\x00b"}, 422, None),  # the library again, at the field
         ("/groups", {"name": "a\x00b"}, None, None),
         ("/groups/{group_id}/rename", {"name": "a\x00b"}, 303, None),
     ],

@@ -18,6 +18,7 @@ from app.core.cookies import CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER
 from app.core.database import Database
 from app.core.headers import DOCS_POLICY, HSTS, OTHER_POLICY, PAGE_POLICY
 from app.main import create_app
+from app.schemas.lms.blocks.embeds import embed_url
 from tests.conftest import PASSWORD, People, login_as, make_settings
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
@@ -44,11 +45,34 @@ def assert_page(response: httpx.Response) -> None:
     assert directives["style-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert "http:" not in directives["img-src"].split()
+    # Frames: only the video players lessons embed, each an https origin with no wildcard.
+    assert directives["frame-src"].split() == [
+        "https://www.youtube-nocookie.com",
+        "https://vk.com",
+        "https://vkvideo.ru",
+        "https://rutube.ru",
+    ]
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
 
 
 def assert_no_store(response: httpx.Response) -> None:
     assert response.headers["cache-control"] == "no-store", response.headers
+
+
+def test_every_embedded_player_is_allowed_by_frame_src() -> None:
+    """What a video block frames (app/schemas/lms/blocks/embeds.py) is exactly what frame-src
+    allows: every embed address it builds starts with an allowed origin."""
+    directives = dict(d.strip().split(" ", 1) for d in PAGE_POLICY.split(";"))
+    allowed = directives["frame-src"].split()
+    for link in (
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "https://vk.com/video-1_2",
+        "https://vkvideo.ru/video-1_2",
+        "https://rutube.ru/video/0123456789abcdef/",
+    ):
+        player = embed_url(link)
+        assert player is not None and any(player.startswith(f"{o}/") for o in allowed), player
 
 
 # --- pages ----------------------------------------------------------------------------------

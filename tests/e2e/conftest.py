@@ -282,16 +282,69 @@ def assert_accessible(page: Page, name: str) -> None:
     assert not blocking, f"axe on {name} ({page.url}):\n{report}"
 
 
+# Words longer than this may break anywhere (an e-mail, a link, a pasted hash): no line holds them.
+LONGEST_UNBREAKABLE_WORD = 30
+
+# Every word of the page's text, measured where it stands: a word whose text covers more than one
+# line box was broken inside (what `overflow-wrap: anywhere` in a narrow column does:
+# "Изм/ени/ть"). A word is what lies between spaces and hyphens (a break at a hyphen is a proper
+# one); the text of controls (options, text areas) is left out. One Range, reused: ~1 ms per
+# thousand words.
+_MID_WORD_BREAKS = r"""
+(longest) => {
+  const skip = "script, style, select, option, textarea, template, noscript";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || !node.data.trim() || parent.closest(skip) || !parent.checkVisibility()) continue;
+    for (const match of node.data.matchAll(/[^\s\-\u00ad\u2010-\u2014]+/g)) {
+      const word = match[0];
+      if (word.length < 2 || word.length > longest) continue;
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + word.length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+      const lines = new Set(rects.map(r => Math.round(r.top)));
+      if (lines.size > 1) {
+        const tag = parent.tagName.toLowerCase();
+        broken.push(`"${word}" in <${tag} class="${parent.className}"> over ${lines.size} lines`);
+      }
+    }
+  }
+  return broken;
+}
+"""
+
+# The innermost elements whose box ends past the screen's right edge (for the message).
+_STICKING_OUT = """
+(width) => [...document.body.querySelectorAll("*")]
+  .filter(el => el.checkVisibility() && el.getBoundingClientRect().right > width + 0.5)
+  .filter(el => ![...el.children].some(child => child.getBoundingClientRect().right > width + 0.5))
+  .slice(0, 5)
+  .map(el => `<${el.tagName.toLowerCase()} class="${el.className}">`)
+"""
+
+
 def assert_fits(page: Page, name: str, screen_width: int) -> None:
-    """Nothing pushes the page wider than the screen (no sideways scrolling on a phone)."""
+    """Nothing pushes the page wider than the screen (no sideways scrolling on a phone), and no
+    word of up to `LONGEST_UNBREAKABLE_WORD` characters is broken over two lines."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= screen_width, f"{name} is {width}px wide on a {screen_width}px screen"
+    assert width <= screen_width, (
+        f"{name} is {width}px wide on a {screen_width}px screen; sticking out: "
+        + ", ".join(page.evaluate(_STICKING_OUT, screen_width))
+    )
     # A table may scroll inside its wrapper as a last resort; with the journeys' data none should.
     hidden = page.evaluate(
         "() => [...document.querySelectorAll('.table-wrap')]"
         ".map(wrap => wrap.scrollWidth - wrap.clientWidth).filter(extra => extra > 0)"
     )
     assert not hidden, f"{name}: tables scroll sideways by {hidden}px on a {screen_width}px screen"
+    broken = page.evaluate(_MID_WORD_BREAKS, LONGEST_UNBREAKABLE_WORD)
+    assert not broken, (
+        f"{name}: words broken inside on a {screen_width}px screen ({page.url}):\n"
+        + "\n".join(broken)
+    )
 
 
 def path_of(page: Page) -> str:

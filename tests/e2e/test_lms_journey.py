@@ -71,6 +71,18 @@ ESSAY_POINTS = "5"
 ESSAY_ANSWER = "I get up at seven, wash, have breakfast and walk to school with my sister."
 FEEDBACK = "Хорошее эссе, но проверьте времена глаголов."
 MAX_SCORE = 7  # 1 + 1 + 5
+# A question bank as tutors keep them (Moodle GIFT): escapes, Cyrillic, a line that cannot be
+# read (a choice question with two right answers and no weights, line 4).
+GIFT_BANK = """// Банк вопросов: Present Simple
+::Глагол:: She \\~ always \\~ ___ tea. {=drinks ~drink ~drinking}
+
+::Спорный:: Два верных ответа {=да =конечно ~нет}
+
+::Равенство:: Сколько будет 2 \\= 2? {=Верно#Да ~Неверно}
+
+::Перевод:: «Кошка» по-английски? {=cat =a cat}
+"""
+GIFT_IMPORTED = 3
 
 
 # --- set-up through the JSON API
@@ -346,8 +358,11 @@ def test_teacher_builds_assigns_student_submits_teacher_grades(
     check(page, "player-submitted")
     log_out(page, app)
 
-    # 10. The teacher finds the submission in grading and grades the essay.
+    # 10. The teacher's home shows the submission waiting for a grade; grading lists it too,
+    # and the teacher grades the essay.
     log_in(page, app, TEACHER["email"], TEACHER["password"])
+    expect(page.locator(f'main a[href="{player}/review"]').first).to_be_visible()
+    check(page, "dashboard-teacher")
     follow_nav(page, app, "/grading")
     review_link = page.locator(
         f'main section[aria-labelledby="waiting-heading"] a[href="{player}/review"]'
@@ -391,3 +406,54 @@ def test_teacher_builds_assigns_student_submits_teacher_grades(
     expect(page.locator(f"#block-{single_id} .answer-key")).to_contain_text("goes")
     expect(page.locator(f"#block-{short_id} .answer-key")).to_contain_text(SHORT_EXPLANATION)
     check(page, "player-graded")
+
+    # 12. A second attempt, after a confirmation that says what happens: the first stays
+    # visible with its score and feedback, and still counts on the dashboard.
+    page.locator("#new-attempt").click()
+    page.wait_for_url(app.url(f"{player}/attempts/new"))
+    check(page, "new-attempt")
+    with page.expect_request(is_post_to(f"{player}/attempts")):
+        page.locator("#confirm-new-attempt").click()
+    page.wait_for_url(app.url(player))
+    expect(page.locator("#player-form input[name=attempt_no]")).to_have_value("2")
+    expect(page.locator(f"#a-{essay_id}")).to_have_value("")
+    history = page.locator("main section.attempts li")
+    expect(history).to_have_count(1)
+    expect(history.first).to_contain_text(FEEDBACK)
+    expect(history.first.locator(".badge-counted")).to_be_visible()
+    check(page, "player-second-attempt")
+    history.first.locator(f'a[href="{player}/attempts/1"]').click()
+    page.wait_for_url(app.url(f"{player}/attempts/1"))
+    expect(page.locator("main .feedback .feedback-text")).to_have_text(FEEDBACK)
+    expect(page.locator("main").filter(has_text=ESSAY_ANSWER)).to_have_count(1)
+    check(page, "attempt-first")
+    page.goto(app.url("/dashboard"))
+    done = page.locator(f'main section[aria-labelledby="done-heading"] a[href="{player}"]')
+    expect(done).to_have_count(1)
+    expect(
+        page.locator('main section[aria-labelledby="done-heading"] .assignment-item')
+    ).to_contain_text(re.compile(rf"5\D+{MAX_SCORE}"))
+    check(page, "dashboard-student-second-attempt")
+    log_out(page, app)
+
+    # 13. The teacher imports a question bank kept in Moodle's GIFT format into the lesson:
+    # the preview lists what will come in and names the line it cannot read; confirming adds
+    # the questions to the builder.
+    log_in(page, app, TEACHER["email"], TEACHER["password"])
+    page.goto(app.url(f"/lessons/{lesson_id}/edit"))
+    page.locator(f'main a[href="/lessons/{lesson_id}/import"]').click()
+    page.wait_for_url(app.url(f"/lessons/{lesson_id}/import"))
+    check(page, "import")
+    page.locator("#field-source").fill(GIFT_BANK)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(app.url(f"/lessons/{lesson_id}/import/preview"))
+    expect(page.locator("main .import-question")).to_have_count(GIFT_IMPORTED)
+    problems = page.locator("#import-problems .import-problem")
+    expect(problems).to_have_count(1)
+    expect(problems.first).to_contain_text("4")  # the line of the unreadable question
+    expect(page.locator("main")).to_contain_text("2 = 2")  # `\=` is an equals sign
+    check(page, "import-preview")
+    page.locator("#import-confirm button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/lessons/{lesson_id}/edit"))
+    expect(page.locator("main ol.blocks > li.block")).to_have_count(4 + GIFT_IMPORTED)
+    expect(page.locator("main")).to_contain_text("Сколько будет 2 = 2?")

@@ -264,21 +264,21 @@ def test_answer_parsing_round_trips_what_the_player_renders(
 def test_builder_form_round_trips(kind: type[BlockBase]) -> None:
     # Any block's form makes a valid block of the same type.
     block = full_content_block(kind)
-    again = form_to_block(kind.block_type(), block.id, block_to_form(block))
+    again = form_to_block(kind.block_type(), block.id, block_to_form(block, "en"))
     assert type(content_adapter.validate_python([again])[0]) is kind
     # The examples number their options, pairs and gaps as the builder does: the same block
     # comes back (but for the ids the builder makes up at random), and the same form.
     block = example(kind)
-    form = block_to_form(block)
+    form = block_to_form(block, "en")
     same = content_adapter.validate_python([form_to_block(kind.block_type(), "ex", form)])[0]
     assert without_generated_ids(same.model_dump()) == without_generated_ids(block.model_dump())
-    assert block_to_form(same) == form
+    assert block_to_form(same, "en") == form
 
 
 @pytest.mark.parametrize("kind", BLOCK_CLASSES, ids=lambda kind: kind.block_type())
 def test_the_editor_submits_the_fields_it_shows(kind: type[BlockBase]) -> None:
     name = kind.block_type()
-    for form in (block_to_form(example(kind)), default_form(name)):
+    for form in (block_to_form(example(kind), "ru"), default_form(name)):
         html = str(macros(kind).editor("ed", form, gettext))
         fields = dict(submitted(html))
         assert without_generated_ids(form_to_block(name, "ex", fields)) == without_generated_ids(

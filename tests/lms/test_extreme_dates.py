@@ -80,7 +80,12 @@ async def test_edge_due_dates_show_everywhere(
     result = await ok(
         await teacher.post(
             "/api/v1/assignments",
-            json={"lesson_id": lesson["id"], "student_ids": [student_read.id], "due_at": due_at},
+            json={
+                "lesson_id": lesson["id"],
+                "student_ids": [student_read.id],
+                "due_at": due_at,
+                "allow_past": True,  # 1900: confirmed as the teacher would
+            },
         ),
         201,
     )
@@ -104,7 +109,7 @@ async def test_edge_due_dates_from_the_assign_page(
     _, teacher, student_read, student, lesson = await _classroom(people, make_client, zone)
     response = await teacher.post(
         f"/lessons/{lesson['id']}/assign",
-        data={"student_ids": str(student_read.id), "due_at": wall_time},
+        data={"student_ids": str(student_read.id), "due_at": wall_time, "allow_past": "on"},
     )
     assert response.status_code == 303, response.text
     (item,) = (await ok(await teacher.get("/api/v1/assignments")))["items"]

@@ -46,7 +46,13 @@ async def test_lesson_assign_submit_grade(
     again = await client.post(
         "/api/v1/assignments", json={"lesson_id": lesson["id"], "student_ids": [s1.id, s2.id]}
     )
-    assert again.json() == {"created": 0, "already_assigned": 2, "assignment_ids": []}
+    assert again.json() == {
+        "created": 0,
+        "already_assigned": 2,
+        "assignment_ids": [],
+        "due_updated": 0,
+        "due_kept": 0,
+    }
 
     student = make_client()
     await login_as(student, s1.email)

@@ -1,10 +1,12 @@
-"""No lost edits: an edit carries the state it was based on (`base_version` for the content,
-`base_updated_at` for anything) and a stale one is 409 `stale_version` that changes nothing; the
-builder's first read takes the row lock, so two concurrent steps on one lesson both land.
+"""No lost edits: an edit carries the state it was based on (`base_updated_at`, the one token for
+blocks and settings: it moves with every save) and a stale one is 409 `stale_version` that
+changes nothing; the builder's first read takes the row lock, so two concurrent steps on one
+lesson both land.
 
 The concurrent cases run on committed transactions over two real connections of the app role
-(the per-test rolled-back transaction cannot show two transactions waiting on each other, and
-inside it `now()`, hence `updated_at`, never moves); their data is deleted afterwards."""
+(the per-test rolled-back transaction cannot show two transactions waiting on each other); their
+data is deleted afterwards. Inside one transaction `updated_at` still moves: saves take it from
+the clock, not from `now()`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -58,17 +61,17 @@ async def test_a_stale_patch_is_409_and_changes_nothing(
     await login_as(client, teacher.email)
     lesson = await create_lesson(client, quiz_lesson(title="Start"))
     url = f"/api/v1/lessons/{lesson['id']}"
-    content = lesson["content"]
+    content, seen = lesson["content"], lesson["updated_at"]
 
-    # Tab one saves new content on version 1: now version 2.
+    # Tab one saves new content: still version 1 (nobody was given it), a new `updated_at`.
     edited = await ok(
-        await client.patch(url, json={"content": [*content, block("t1")], "base_version": 1})
+        await client.patch(url, json={"content": [*content, block("t1")], "base_updated_at": seen})
     )
-    assert edited["version"] == 2
+    assert edited["version"] == 1 and edited["updated_at"] != seen
 
-    # Tab two still shows version 1: its edit is refused, title and content alike.
+    # Tab two still shows the first state: its edit is refused, title and content alike.
     stale = await client.patch(
-        url, json={"title": "Tab two", "content": [*content, block("t2")], "base_version": 1}
+        url, json={"title": "Tab two", "content": [*content, block("t2")], "base_updated_at": seen}
     )
     assert stale.status_code == 409, stale.text
     assert stale.json() == {
@@ -78,14 +81,18 @@ async def test_a_stale_patch_is_409_and_changes_nothing(
     }
     after = await ok(await client.get(url))
     assert after == edited
-    assert await version_rows(connection, teacher.id, lesson["id"]) == [1, 2]
+    assert await version_rows(connection, teacher.id, lesson["id"]) == [1]
 
     # Based on what it now shows, the edit goes through; without a base it always does.
-    fresh = await ok(await client.patch(url, json={"title": "Tab two", "base_version": 2}))
-    assert (fresh["title"], fresh["version"]) == ("Tab two", 2)
+    fresh = await ok(
+        await client.patch(url, json={"title": "Tab two", "base_updated_at": edited["updated_at"]})
+    )
+    assert (fresh["title"], fresh["version"]) == ("Tab two", 1)
     unguarded = await ok(await client.patch(url, json={"title": "No base"}))
     assert unguarded["title"] == "No base"
-    future = await client.patch(url, json={"title": "Future", "base_version": 7})
+    future = await client.patch(
+        url, json={"title": "Future", "base_updated_at": "2030-01-01T10:00:00+00:00"}
+    )
     assert future.status_code == 409
     assert (await ok(await client.get(url)))["title"] == "No base"
 
@@ -96,8 +103,7 @@ async def test_base_fields_are_validated(client: httpx.AsyncClient, people: Peop
     lesson = await create_lesson(client, quiz_lesson())
     url = f"/api/v1/lessons/{lesson['id']}"
     for body in (
-        {"base_version": 0},
-        {"base_version": "one"},
+        {"base_version": 1},  # no such token any more: `updated_at` is the one
         {"base_updated_at": "2026-01-01T10:00:00"},  # no time zone
         {"base_updated_at": "yesterday"},
     ):
@@ -109,18 +115,23 @@ async def test_base_fields_are_validated(client: httpx.AsyncClient, people: Peop
 # --- builder steps (service level, rolled back)
 
 
-def steps() -> dict[str, Callable[[Any, Actor, int, int | None], Awaitable[LessonRead]]]:
+Step = Callable[[Any, Actor, int, datetime | None], Awaitable[LessonRead]]
+
+
+def steps() -> dict[str, Step]:
     return {
         "add": lambda s, a, lid, base: builder.add_block(
-            s, a, lid, block("new"), base_version=base
+            s, a, lid, block("new"), base_updated_at=base
         ),
         "replace": lambda s, a, lid, base: builder.replace_block(
-            s, a, lid, "intro", {"type": "text", "markdown": "changed"}, base_version=base
+            s, a, lid, "intro", {"type": "text", "markdown": "changed"}, base_updated_at=base
         ),
         "move": lambda s, a, lid, base: builder.move_block(
-            s, a, lid, "q1", "up", base_version=base
+            s, a, lid, "q1", "up", base_updated_at=base
         ),
-        "remove": lambda s, a, lid, base: builder.remove_block(s, a, lid, "q2", base_version=base),
+        "remove": lambda s, a, lid, base: builder.remove_block(
+            s, a, lid, "q2", base_updated_at=base
+        ),
     }
 
 
@@ -136,20 +147,20 @@ async def test_a_stale_builder_step_raises_and_writes_nothing(
         )
         assert lesson.id is not None
         moved_on = await builder.add_block(session, actor, lesson.id, block("other"))
-    assert moved_on.version == 2
+    assert moved_on.version == 1 and moved_on.updated_at != lesson.updated_at
 
     run = steps()[step]
     with pytest.raises(StaleVersion):
         async with database.transaction(actor) as session:
-            await run(session, actor, lesson.id, 1)
+            await run(session, actor, lesson.id, lesson.updated_at)
     async with database.transaction(actor) as session:
         unchanged = await lesson_service.get_lesson(session, actor, lesson.id)
     assert unchanged == moved_on
-    assert await version_rows(connection, teacher.id, lesson.id) == [1, 2]
+    assert await version_rows(connection, teacher.id, lesson.id) == [1]
 
     async with database.transaction(actor) as session:
-        done = await run(session, actor, lesson.id, 2)
-    assert done.version == 3
+        done = await run(session, actor, lesson.id, moved_on.updated_at)
+    assert done.version == 1 and done.updated_at != moved_on.updated_at
     assert done.content != moved_on.content
 
 
@@ -248,9 +259,10 @@ async def test_two_concurrent_block_adds_both_land(
         await first_may_commit.wait()
         await wait_until_blocked_on_a_lock(owner_engine)
         assert not second.done()
-    assert first.version == 2
     result = await second
-    assert result.version == 3
+    # Nobody was given the lesson: one version throughout; each save its own `updated_at`.
+    assert (first.version, result.version) == (1, 1)
+    assert result.updated_at > first.updated_at
     assert [b.id for b in result.content] == ["intro", "q1", "q2", "one", "two"]
 
     async with committed.transaction(actor) as session:
@@ -261,14 +273,18 @@ async def test_two_concurrent_block_adds_both_land(
 async def test_a_concurrent_step_on_the_old_version_is_stale(
     tenant: Tenant, committed: Database, owner_engine: AsyncEngine
 ) -> None:
-    actor, lesson_id = tenant.actor, tenant.lesson_id
+    actor, lesson_id, seen = tenant.actor, tenant.lesson_id, tenant.lesson.updated_at
 
     async def second_tab() -> LessonRead:
         async with committed.transaction(actor) as session:
-            return await builder.add_block(session, actor, lesson_id, block("two"), base_version=1)
+            return await builder.add_block(
+                session, actor, lesson_id, block("two"), base_updated_at=seen
+            )
 
     async with committed.transaction(actor) as session:
-        first = await builder.add_block(session, actor, lesson_id, block("one"), base_version=1)
+        first = await builder.add_block(
+            session, actor, lesson_id, block("one"), base_updated_at=seen
+        )
         second = asyncio.create_task(second_tab())
         await wait_until_blocked_on_a_lock(owner_engine)
     with pytest.raises(StaleVersion):

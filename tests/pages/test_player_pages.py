@@ -194,7 +194,12 @@ async def test_a_new_attempt_when_the_lesson_allows_it(people: People, make_clie
     data = [("attempt_no", "1"), ("answer.q1", "a"), ("answer.q2", "true")]
     await post_form(student, f"{url}/submit", data)
     html = await player(student, assignment_id)
-    assert f'action="{url}/attempts"' in html
+    # The player links to a page that asks first and says how many attempts remain.
+    assert f'href="{url}/attempts/new"' in html
+    confirm = await student.get(f"{url}/attempts/new")
+    assert confirm.status_code == 200
+    assert f'action="{url}/attempts"' in confirm.text
+    assert ru("This will be your last attempt.") in confirm.text
     started = await post_form(student, f"{url}/attempts", [])
     assert started.status_code == 303
     view = await student_view(student, assignment_id)
@@ -204,7 +209,11 @@ async def test_a_new_attempt_when_the_lesson_allows_it(people: People, make_clie
 
     await post_form(student, f"{url}/submit", [("attempt_no", "2"), ("answer.q1", "b")])
     html = await player(student, assignment_id)
-    assert f'action="{url}/attempts"' not in html  # both attempts used
+    assert f'href="{url}/attempts/new"' not in html  # both attempts used
+    # Both attempts stay in the history, each with its own page.
+    assert f'href="{url}/attempts/1"' in html and f'href="{url}/attempts/2"' in html
+    no_more = await student.get(f"{url}/attempts/new")
+    assert no_more.status_code == 303 and no_more.headers["location"] == url
     refused = await post_form(student, f"{url}/attempts", [])
     assert refused.status_code == 303
     assert ru("No attempts left") in (await student.get(url)).text
@@ -213,7 +222,11 @@ async def test_a_new_attempt_when_the_lesson_allows_it(people: People, make_clie
 async def test_due_date_time_limit_and_the_dashboard(people: People, make_client: Any) -> None:
     due = datetime.now(UTC) - timedelta(days=1)
     _, student, assignment_id = await lesson_for_student(
-        people, make_client, quiz_lesson(time_limit_minutes=30), due_at=due.isoformat()
+        people,
+        make_client,
+        quiz_lesson(time_limit_minutes=30),
+        due_at=due.isoformat(),
+        allow_past=True,
     )
     html = await player(student, assignment_id)
     assert "badge-overdue" in html

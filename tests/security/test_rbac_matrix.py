@@ -128,6 +128,8 @@ API_MATRIX: dict[tuple[str, str], Probe] = {
         only(TEACHER, 200), json=lambda _: {"name": "Renamed"}
     ),
     ("DELETE", "/api/v1/students/{student_id}"): Probe(only(TEACHER, 200)),
+    # The teacher's home as JSON (issue 17).
+    ("GET", "/api/v1/teacher/overview"): Probe(only(TEACHER, 200)),
     # LMS: the allowed role gets past the gate to a missing object (404) or an empty body (422).
     ("GET", "/api/v1/lessons"): Probe(only(TEACHER, 200)),
     ("POST", "/api/v1/lessons"): Probe(only(TEACHER, 422), json=empty),
@@ -136,6 +138,12 @@ API_MATRIX: dict[tuple[str, str], Probe] = {
     ("PATCH", "/api/v1/lessons/{lesson_id}"): Probe(only(TEACHER, 404), json=empty),
     ("POST", "/api/v1/lessons/{lesson_id}/duplicate"): Probe(only(TEACHER, 404)),
     ("DELETE", "/api/v1/lessons/{lesson_id}"): Probe(only(TEACHER, 404)),
+    # Question banks (GIFT, Moodle XML): an empty body is refused before the lesson is looked up.
+    ("POST", "/api/v1/lessons/import/preview"): Probe(only(TEACHER, 422), json=empty),
+    ("POST", "/api/v1/lessons/import"): Probe(only(TEACHER, 422), json=empty),
+    ("POST", "/api/v1/lessons/{lesson_id}/import/preview"): Probe(only(TEACHER, 422), json=empty),
+    ("POST", "/api/v1/lessons/{lesson_id}/import"): Probe(only(TEACHER, 422), json=empty),
+    ("GET", "/api/v1/lessons/{lesson_id}/export.gift"): Probe(only(TEACHER, 404)),
     ("GET", "/api/v1/folders"): Probe(only(TEACHER, 200)),
     ("POST", "/api/v1/folders"): Probe(only(TEACHER, 422), json=empty),
     ("PATCH", "/api/v1/folders/{folder_id}"): Probe(only(TEACHER, 404), json=empty),
@@ -160,6 +168,14 @@ API_MATRIX: dict[tuple[str, str], Probe] = {
     ("POST", "/api/v1/assignments/{assignment_id}/submit"): Probe(only(STUDENT, 404), json=empty),
     ("POST", "/api/v1/assignments/{assignment_id}/attempts"): Probe(only(STUDENT, 404)),
     ("POST", "/api/v1/assignments/{assignment_id}/grade"): Probe(only(TEACHER, 404), json=empty),
+    # Due dates and unassigning (issue 17).
+    ("PATCH", "/api/v1/assignments/{assignment_id}"): Probe(
+        only(TEACHER, 404), json=lambda _: {"due_at": None}
+    ),
+    ("DELETE", "/api/v1/assignments/{assignment_id}"): Probe(only(TEACHER, 404)),
+    ("POST", "/api/v1/lessons/{lesson_id}/due-date"): Probe(
+        only(TEACHER, 404), json=lambda _: {"due_at": None}
+    ),
 }
 
 
@@ -252,6 +268,21 @@ PAGE_MATRIX: dict[tuple[str, str], Probe] = {
     ("GET", "/lessons/{lesson_id}/preview"): Probe(page_only(TEACHER, 404)),
     ("GET", "/lessons/{lesson_id}/assign"): Probe(page_only(TEACHER, 404)),
     ("POST", "/lessons/{lesson_id}/assign"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
+    ("GET", "/lessons/import"): Probe(page_only(TEACHER, 200)),
+    ("POST", "/lessons/import/preview"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
+    ("POST", "/lessons/import"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
+    ("GET", "/lessons/{lesson_id}/import"): Probe(page_only(TEACHER, 404)),
+    ("POST", "/lessons/{lesson_id}/import/preview"): Probe(
+        page_only(TEACHER, ALLOWED), form=empty_form
+    ),
+    ("POST", "/lessons/{lesson_id}/import"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
+    ("GET", "/lessons/{lesson_id}/export.gift"): Probe(page_only(TEACHER, 404)),
+    ("POST", "/lessons/{lesson_id}/assign/due-date"): Probe(
+        page_only(TEACHER, ALLOWED), form=empty_form
+    ),
+    ("POST", "/lessons/{lesson_id}/assign/{assignment_id}/unassign"): Probe(
+        page_only(TEACHER, ALLOWED), form=empty_form
+    ),
     ("GET", "/groups"): Probe(page_only(TEACHER, 200)),
     ("POST", "/groups"): Probe(page_only(TEACHER, ALLOWED), form=empty_form),
     ("GET", "/groups/{group_id}"): Probe(page_only(TEACHER, 404)),
@@ -272,11 +303,14 @@ PAGE_MATRIX: dict[tuple[str, str], Probe] = {
     ("POST", "/assignments/{assignment_id}/attempts"): Probe(
         page_only(STUDENT, ALLOWED), form=empty_form
     ),
+    ("GET", "/assignments/{assignment_id}/attempts/new"): Probe(page_only(STUDENT, 404)),
+    ("GET", "/assignments/{assignment_id}/attempts/{attempt_no}"): Probe(page_only(STUDENT, 404)),
     ("GET", "/grading"): Probe(page_only(TEACHER, 200)),
     ("GET", "/assignments/{assignment_id}/review"): Probe(page_only(TEACHER, 404)),
     ("POST", "/assignments/{assignment_id}/grade"): Probe(
         page_only(TEACHER, ALLOWED), form=empty_form
     ),
+    ("GET", "/students/{student_id}"): Probe(page_only(TEACHER, 200)),
     ("GET", "/students/{student_id}/edit"): Probe(page_only(TEACHER, 200)),
     ("POST", "/students/{student_id}/edit"): Probe(
         page_only(TEACHER, "303 /students"),
@@ -308,6 +342,7 @@ class World:
             folder_id=MISSING_ID,
             group_id=MISSING_ID,
             assignment_id=MISSING_ID,
+            attempt_no=1,
             block_id="missing",
             token="missing",
         )
@@ -378,11 +413,17 @@ def compared(answers: dict[str, str], expected: dict[str, str]) -> dict[str, str
 
 
 async def send(world: World, role: str, method: str, path: str, probe: Probe) -> httpx.Response:
-    return await world.clients[role].request(
+    client = world.clients[role]
+    url = world.url(path)
+    # As a browser does, a form is posted from a page, named in the Referer: a POST without a
+    # session is sent to the login with that page as `next` (a GET page to come back to).
+    headers = {} if method == "GET" else {"referer": str(client.base_url.join(url))}
+    return await client.request(
         method,
-        world.url(path),
+        url,
         json=probe.json(role) if probe.json else None,
         data=probe.form(role) if probe.form else None,
+        headers=headers,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.applications import Starlette
+from starlette.routing import Match, Mount
 
 from app.api.deps import ClientDep, DatabaseDep, RequestActor, SessionDep, SettingsDep
 from app.api.templating import language_of, render
@@ -18,7 +20,7 @@ from app.core.cookies import (
 )
 from app.core.errors import NotAuthenticated, RetryLater
 from app.core.i18n import normalize_language
-from app.core.middleware import rotate_csrf_token
+from app.core.middleware import is_api_path, rotate_csrf_token
 from app.schemas.common import CleanText
 from app.services.accounts import users as accounts
 from app.services.auth import login as login_service
@@ -29,16 +31,44 @@ router = APIRouter()
 DEFAULT_AFTER_LOGIN = "/dashboard"
 
 
-def safe_next(target: str | None, default: str = DEFAULT_AFTER_LOGIN) -> str:
-    """Only local paths: `//evil.example` or `https://...` would be an open redirect."""
-    if not target:
-        return default
+def _local_path(target: str | None) -> str | None:
+    """The target if by its shape it is a path on this site, else None: `//evil.example`,
+    `https://...`, backslashes (which browsers read as slashes) and control characters (which
+    they strip: a tab in `/<tab>/evil.example`) would make an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target or target.startswith("/auth/log"):
-        return default
+    decoded = unquote(parts.path)
+    if parts.scheme or parts.netloc or decoded.startswith("//"):
+        return None
+    if any(char == "\\" or ord(char) < 0x20 or ord(char) == 0x7F for char in target + decoded):
+        return None
+    if decoded.startswith("/auth/log"):
+        return None
     return target
+
+
+def _is_page(app: Starlette, path: str) -> bool:
+    """Whether a GET of this path reaches one of the app's page routes (matched by the app's
+    own router): after the login the browser GETs `next`, so a URL that only takes POST would
+    be a 405 page."""
+    if is_api_path(path):
+        return False
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+    for route in app.router.routes:
+        # Mounts (static files) are no page to come back to.
+        if not isinstance(route, Mount) and route.matches(scope)[0] is Match.FULL:
+            return True
+    return False
+
+
+def safe_next(request: Request, target: str | None, default: str = DEFAULT_AFTER_LOGIN) -> str:
+    """Where to go after the login: a local path that a GET page of the app answers, else the
+    default."""
+    local = _local_path(target)
+    if local is None or not _is_page(request.app, unquote(urlsplit(local).path)):
+        return default
+    return local
 
 
 @router.get("/auth/login", response_class=HTMLResponse)
@@ -49,8 +79,8 @@ async def login_page(
 ) -> Response:
     """The login form (a signed-in user goes straight on)."""
     if actor.is_authenticated:
-        return RedirectResponse(safe_next(next_url), status_code=303)
-    return render(request, "auth/login.html", {"next": safe_next(next_url, ""), "email": ""})
+        return RedirectResponse(safe_next(request, next_url), status_code=303)
+    return render(request, "auth/login.html", {"next": _local_path(next_url) or "", "email": ""})
 
 
 @router.post("/auth/login", response_class=HTMLResponse)
@@ -75,7 +105,7 @@ async def login_submit(
             request,
             "auth/login.html",
             {
-                "next": safe_next(next_url, ""),
+                "next": _local_path(next_url) or "",
                 "email": email,
                 "error": error.text(language_of(request)),
             },
@@ -84,7 +114,7 @@ async def login_submit(
         if isinstance(error, RetryLater):
             answer.headers["retry-after"] = str(error.retry_after)
         return answer
-    response = RedirectResponse(safe_next(next_url), status_code=303)
+    response = RedirectResponse(safe_next(request, next_url), status_code=303)
     set_cookies(
         response.headers,
         session_cookie_headers(
@@ -130,6 +160,6 @@ async def switch_language(
     chosen = normalize_language(language, settings.default_language)
     if actor.is_authenticated:
         await accounts.set_language(session, actor, chosen)
-    response = RedirectResponse(safe_next(next_url, "/dashboard"), status_code=303)
+    response = RedirectResponse(safe_next(request, next_url), status_code=303)
     response.headers.append("set-cookie", language_cookie_header(settings, chosen))
     return response

@@ -1,6 +1,6 @@
-"""Each role's home page."""
+"""Each role's home page, and the teacher's overview as JSON."""
 
-from app.api.dashboard import pages
+from app.api.dashboard import overview, pages
 
-API_ROUTERS = ()
+API_ROUTERS = (overview.router,)
 PAGE_ROUTERS = (pages.router,)

@@ -11,8 +11,10 @@ from app.core.clock import zone_of
 from app.models.users import Role
 from app.schemas.common import Pagination
 from app.services.accounts import students as student_service
+from app.services.accounts import users as account_service
 from app.services.admin import teachers as teacher_service
 from app.services.lms import assignments as assignment_service
+from app.services.lms import overview as overview_service
 
 router = APIRouter()
 DASHBOARD_LIST_SIZE = 10
@@ -26,8 +28,9 @@ async def home() -> Response:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard_page(request: Request, actor: CurrentActor, session: SessionDep) -> Response:
-    """Superuser: teachers; teacher: their students; student: their assignments, their teacher
-    and profile."""
+    """Superuser: teachers; teacher: what needs doing (work to grade, due dates, recent
+    submissions, students falling behind) and their students; student: their assignments,
+    their teacher and profile."""
     page = Pagination(limit=DASHBOARD_LIST_SIZE, offset=0)
     if actor.role is Role.SUPERUSER:
         teachers, total = await teacher_service.list_teachers(
@@ -35,10 +38,16 @@ async def dashboard_page(request: Request, actor: CurrentActor, session: Session
         )
         return render(request, "dashboard/superuser.html", {"teachers": teachers, "total": total})
     if actor.role is Role.TEACHER:
+        zone = await account_service.viewer_zone(session, actor)
+        overview = await overview_service.teacher_overview(session, actor, zone=zone)
         students, total = await student_service.list_students_with_progress(
             session, actor, limit=page.limit, offset=page.offset
         )
-        return render(request, "dashboard/teacher.html", {"students": students, "total": total})
+        return render(
+            request,
+            "dashboard/teacher.html",
+            {"students": students, "total": total, "overview": overview, "zone": zone},
+        )
     profile, teacher = await student_service.get_own_profile(session, actor)
     # (items, total) per bucket; "todo" includes the overdue ones.
     assignments = {

@@ -10,10 +10,12 @@ from app.api.lms import (
     lessons,
     lessons_pages,
     player_pages,
+    quiz_import,
+    quiz_import_pages,
     reviews_pages,
 )
 
-API_ROUTERS = (lessons.router, groups.router, assignments.router)
+API_ROUTERS = (lessons.router, quiz_import.router, groups.router, assignments.router)
 PAGE_ROUTERS = (
     lessons_pages.router,
     builder_pages.router,
@@ -21,4 +23,5 @@ PAGE_ROUTERS = (
     groups_pages.router,
     player_pages.router,
     reviews_pages.router,
+    quiz_import_pages.router,
 )

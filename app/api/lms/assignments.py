@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import (
     CurrentActor,
@@ -27,6 +27,8 @@ from app.schemas.lms import (
     AssignmentTeacherView,
     AssignRequest,
     AssignResult,
+    DueDateChange,
+    DueDateChanged,
     GradeRequest,
     SaveProgress,
     SubmitRequest,
@@ -68,8 +70,34 @@ async def list_assignments(
 async def assign_lesson(
     body: AssignRequest, actor: TeacherActor, session: SessionDep
 ) -> AssignResult:
-    """Assign a lesson to students and groups in one request (repeats change nothing)."""
+    """Assign a lesson to students and groups in one request (repeats change nothing). A past
+    `due_at` is 422 unless `allow_past`; students who had it keep their date unless
+    `update_due_at` (`due_kept` counts them)."""
     return await assigning_service.assign(session, actor, body)
+
+
+@router.patch("/{assignment_id}", response_model=DueDateChanged)
+async def change_assignment_due_date(
+    assignment_id: IdPath, body: DueDateChange, actor: TeacherActor, session: SessionDep
+) -> DueDateChanged:
+    """Move one student's due date (null: no due date); a past date needs `allow_past`."""
+    return await assigning_service.change_due_date(
+        session, actor, body, assignment_id=assignment_id
+    )
+
+
+@router.delete(
+    "/{assignment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "The student handed in work: the assignment stays"}},
+)
+async def unassign_lesson(
+    assignment_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Take the lesson back from the student; refused (409) once they handed in an attempt,
+    so work is never lost. Answers saved but not submitted are deleted with it."""
+    await assigning_service.unassign(session, actor, assignment_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{assignment_id}", response_model=AssignmentStudentView | AssignmentTeacherView)

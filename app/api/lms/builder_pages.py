@@ -1,41 +1,67 @@
 """The lesson builder: the lesson's settings and every block's editor, block by block.
 
-Every form carries the lesson version it was based on (`base_version`): an edit made in a tab
-that has not seen a newer one is refused (409) and the builder shows the lesson as it is now,
-with the teacher's unsaved block still in its form.
+Every form carries the lesson's `updated_at` it was based on (`base_updated_at`, the one token
+for blocks and settings alike): an edit made in a tab that has not seen a newer save is refused
+(409) and the builder shows the lesson as it is now, with the teacher's unsaved block still in
+its form. Each block shows as a student sees it (`views`), its editor beside it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.forms import ContextLoader, read_form, redirect_on_error, rerender_on_error
-from app.api.lms.block_forms import block_to_form, default_form, form_to_block
-from app.api.lms.lessons_pages import builder_url
+from app.api.lms.block_forms import block_errors, block_to_form, default_form, form_to_block
+from app.api.lms.lessons_pages import builder_url, lesson_form_data
 from app.api.templating import language_of, redirect_with_flash, render, tr
 from app.core.actor import Actor
-from app.core.errors import AppError, InvalidInput
-from app.core.i18n import N_, gettext_for
+from app.core.errors import AppError, InvalidInput, StaleVersion
+from app.core.i18n import N_
+from app.schemas.common import Moment
+from app.schemas.lms import LessonRead, LessonUpdate
 from app.schemas.lms.blocks import BLOCK_TYPES, new_block_id
 from app.services.lms import builder
 from app.services.lms import folders as folder_service
 from app.services.lms import lessons as lesson_service
+from app.services.lms.student_view import student_blocks
 
 router = APIRouter(prefix="/lessons/{lesson_id}")
 BUILDER = "lms/builder.html"
-BaseVersion = Annotated[int | None, Form(ge=1, le=1_000_000)]
+BaseUpdatedAt = Annotated[str | None, Form(max_length=64)]
+_MOMENT: TypeAdapter[datetime] = TypeAdapter(Moment)
+
+
+def _based_on(value: str | None) -> datetime | None:
+    """A form's `base_updated_at`. One that is no time the page could have shown counts as
+    stale: nothing is written and the builder shows the lesson as it is."""
+    if not value:
+        return None
+    try:
+        return _MOMENT.validate_python(value)
+    except ValidationError as error:
+        raise StaleVersion(lesson_service.STALE_LESSON) from error
+
+
+def _student_views(lesson: LessonRead) -> dict[str, dict[str, Any]]:
+    """Each block as a student gets it (no answer keys), by block id. Ids inside the view are
+    prefixed so its inputs and anchors never clash with the builder's own."""
+    assert lesson.id is not None
+    shown = student_blocks(lesson.content, seed=lesson.id, shuffle_options=lesson.shuffle_options)
+    return {block["id"]: {**block, "id": f"view-{block['id']}"} for block in shown}
 
 
 async def _builder_context(
     session: AsyncSession,
     actor: Actor,
     lesson_id: int,
+    language: str,
     *,
     adding: str | None = None,
     editing: dict[str, Any] | None = None,
@@ -45,7 +71,8 @@ async def _builder_context(
     return {
         "lesson": lesson,
         "folders": folders,
-        "forms": {block.id: block_to_form(block) for block in lesson.content},
+        "forms": {block.id: block_to_form(block, language) for block in lesson.content},
+        "views": _student_views(lesson),
         "block_types": BLOCK_TYPES,
         "adding": adding if adding in BLOCK_TYPES else None,
         "new_form": default_form(adding) if adding else {},
@@ -65,23 +92,16 @@ async def lesson_builder_page(
     add: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
     """The lesson builder: settings, every block's editor, adding and reordering blocks."""
-    return render(request, BUILDER, await _builder_context(session, actor, lesson_id, adding=add))
+    context = await _builder_context(session, actor, lesson_id, language_of(request), adding=add)
+    return render(request, BUILDER, context)
 
 
 def _block_messages(error: Exception, index: int, language: str) -> list[str]:
-    """One block's errors, each with the field path inside the block."""
+    """One block's errors in the builder's words (see `block_forms.block_errors`)."""
     if isinstance(error, AppError):
         return [error.text(language)]
     assert isinstance(error, ValidationError)
-    messages = []
-    for item in error.errors():
-        location = list(item["loc"])
-        if location and location[0] == index:
-            location = location[2:]  # drop the index and the block type tag
-        where = ".".join(str(part) for part in location)
-        message = gettext_for(language, str(item["msg"]))
-        messages.append(f"{where}: {message}" if where else message)
-    return messages
+    return block_errors(error, index, language)
 
 
 def _failed_block_context(
@@ -100,7 +120,9 @@ def _failed_block_context(
             "errors": _block_messages(error, index, language),
         }
         adding = values["type"] if block_id is None else None
-        return await _builder_context(session, actor, lesson_id, adding=adding, editing=editing)
+        return await _builder_context(
+            session, actor, lesson_id, language, adding=adding, editing=editing
+        )
 
     return load
 
@@ -118,18 +140,51 @@ async def _save_block(
         values=values,
         context=_failed_block_context(actor, lesson_id, block_id, values, language_of(request)),
     )
-    base_version = int(values["base_version"]) if values.get("base_version", "").isdigit() else None
+    base = _based_on(values.get("base_updated_at"))
     new_id = block_id or new_block_id()
     block = form_to_block(block_type, new_id, values)
     if block_id is None:
-        await builder.add_block(session, actor, lesson_id, block, base_version=base_version)
+        await builder.add_block(session, actor, lesson_id, block, base_updated_at=base)
     else:
         await builder.replace_block(
-            session, actor, lesson_id, block_id, block, base_version=base_version
+            session, actor, lesson_id, block_id, block, base_updated_at=base
         )
     return redirect_with_flash(
         request, builder_url(lesson_id, f"#block-{new_id}"), tr(request, "Block saved")
     )
+
+
+def _failed_settings_context(actor: Actor, lesson_id: int, language: str) -> ContextLoader:
+    """The builder as it is now, with the settings as typed and a message at each field."""
+
+    async def load(session: AsyncSession, error: Exception) -> dict[str, Any]:
+        context = await _builder_context(session, actor, lesson_id, language)
+        # The typed values and their messages come from the failed request (app.api.errors).
+        del context["values"], context["errors"]
+        return {**context, "settings_failed": True}
+
+    return load
+
+
+@router.post("/settings", response_class=HTMLResponse)
+async def lesson_settings_submit(
+    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
+) -> Response:
+    """Save the lesson's title, tags, status and settings."""
+    values = await read_form(request)
+    rerender_on_error(
+        request,
+        BUILDER,
+        values=values,
+        context=_failed_settings_context(actor, lesson_id, language_of(request)),
+        conflict_redirect=builder_url(lesson_id),
+    )
+    data = lesson_form_data(values)
+    # A blank clearable setting in this form means "clear it" (no subject, no limit).
+    for optional in LessonUpdate.CLEARABLE:
+        data.setdefault(optional, None)
+    await lesson_service.update_lesson(session, actor, lesson_id, LessonUpdate.model_validate(data))
+    return redirect_with_flash(request, builder_url(lesson_id), tr(request, "Changes saved"))
 
 
 @router.post("/blocks", response_class=HTMLResponse)
@@ -156,13 +211,12 @@ async def move_block_submit(
     actor: TeacherActor,
     session: SessionDep,
     direction: Annotated[Literal["up", "down"], Form()],
-    base_version: BaseVersion = None,
+    base_updated_at: BaseUpdatedAt = None,
 ) -> Response:
     """Move a block up or down."""
     redirect_on_error(request, builder_url(lesson_id))
-    await builder.move_block(
-        session, actor, lesson_id, block_id, direction, base_version=base_version
-    )
+    base = _based_on(base_updated_at)
+    await builder.move_block(session, actor, lesson_id, block_id, direction, base_updated_at=base)
     return redirect_with_flash(
         request, builder_url(lesson_id, f"#block-{block_id}"), tr(request, "Block moved")
     )
@@ -175,9 +229,10 @@ async def delete_block_submit(
     block_id: str,
     actor: TeacherActor,
     session: SessionDep,
-    base_version: BaseVersion = None,
+    base_updated_at: BaseUpdatedAt = None,
 ) -> Response:
     """Delete a block."""
     redirect_on_error(request, builder_url(lesson_id))
-    await builder.remove_block(session, actor, lesson_id, block_id, base_version=base_version)
+    base = _based_on(base_updated_at)
+    await builder.remove_block(session, actor, lesson_id, block_id, base_updated_at=base)
     return redirect_with_flash(request, builder_url(lesson_id), tr(request, "Block deleted"))

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Body, Query, Response, status
 from app.api.deps import IdPath, PaginationDep, SessionDep, TeacherActor
 from app.schemas.common import Page
 from app.schemas.lms import (
+    DueDateChange,
+    DueDateChanged,
     FolderCreate,
     FolderRead,
     FolderUpdate,
@@ -19,6 +21,7 @@ from app.schemas.lms import (
     LessonUpdate,
     Title,
 )
+from app.services.lms import assigning as assigning_service
 from app.services.lms import folders as folder_service
 from app.services.lms import lessons as lesson_service
 
@@ -66,17 +69,18 @@ async def preview_lesson(
     response_model=LessonRead,
     responses={
         409: {
-            "description": "`stale_version`: the lesson changed since `base_version` or"
-            " `base_updated_at`; nothing was changed"
+            "description": "`stale_version`: the lesson was saved since `base_updated_at`;"
+            " nothing was changed"
         }
     },
 )
 async def update_lesson(
     lesson_id: IdPath, body: LessonUpdate, actor: TeacherActor, session: SessionDep
 ) -> LessonRead:
-    """Edit a lesson; new content becomes a new version (answered versions are kept). Send the
-    `version` (or `updated_at`) you read as `base_version` (or `base_updated_at`) and an edit
-    made meanwhile elsewhere gets 409 `stale_version` instead of being overwritten."""
+    """Edit a lesson; new content rewrites the current version until students are given it,
+    then becomes a new one (answered versions never change). Send the `updated_at` you read as
+    `base_updated_at` and an edit saved meanwhile elsewhere gets 409 `stale_version` instead of
+    being overwritten."""
     return await lesson_service.update_lesson(session, actor, lesson_id, body)
 
 
@@ -100,6 +104,15 @@ async def delete_lesson(lesson_id: IdPath, actor: TeacherActor, session: Session
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post("/lessons/{lesson_id}/due-date", response_model=DueDateChanged)
+async def change_lesson_due_date(
+    lesson_id: IdPath, body: DueDateChange, actor: TeacherActor, session: SessionDep
+) -> DueDateChanged:
+    """Move the due date of everyone who has the lesson (null: no due date); a past date
+    needs `allow_past`. `updated` counts the assignments changed."""
+    return await assigning_service.change_due_date(session, actor, body, lesson_id=lesson_id)
+
+
 @router.get("/folders", response_model=list[FolderRead])
 async def list_folders(actor: TeacherActor, session: SessionDep) -> list[FolderRead]:
     """All the teacher's folders (a tree through `parent_id`)."""
@@ -108,7 +121,8 @@ async def list_folders(actor: TeacherActor, session: SessionDep) -> list[FolderR
 
 @router.post("/folders", response_model=FolderRead, status_code=status.HTTP_201_CREATED)
 async def create_folder(body: FolderCreate, actor: TeacherActor, session: SessionDep) -> FolderRead:
-    """Create a folder, optionally inside another."""
+    """Create a folder, optionally inside another; 409 at `name` if that level has one of
+    that name (any case)."""
     return await folder_service.create_folder(session, actor, body)
 
 
@@ -116,7 +130,7 @@ async def create_folder(body: FolderCreate, actor: TeacherActor, session: Sessio
 async def update_folder(
     folder_id: IdPath, body: FolderUpdate, actor: TeacherActor, session: SessionDep
 ) -> FolderRead:
-    """Rename or move a folder."""
+    """Rename or move a folder (never into itself or a folder inside it)."""
     return await folder_service.update_folder(session, actor, folder_id, body)
 
 

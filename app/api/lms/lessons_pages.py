@@ -7,16 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.forms import ContextLoader, read_form, redirect_on_error, rerender_on_error
 from app.api.lms.lessons import LessonFiltersQuery
-from app.api.templating import redirect_with_flash, render, tr
+from app.api.templating import form_errors, redirect_with_flash, render, tr
 from app.core.actor import Actor
-from app.core.i18n import N_
+from app.core.errors import AppError
+from app.core.i18n import N_, gettext_for
 from app.schemas.common import Pagination
-from app.schemas.lms import FolderCreate, LessonCreate, LessonUpdate
+from app.schemas.lms import FolderCreate, LessonCreate, LessonFilters
 from app.services.accounts import users as account_service
 from app.services.lms import folders as folder_service
 from app.services.lms import lessons as lesson_service
@@ -24,6 +26,8 @@ from app.services.lms import lessons as lesson_service
 router = APIRouter()
 PAGE_SIZE = 50
 LESSON_FORM = "lms/lesson_form.html"
+LIBRARY = "lms/library.html"
+FOLDER_NAME_NEEDED = N_("Give the folder a name")
 FORM_FIELDS = (
     "title",
     "subject",
@@ -32,9 +36,20 @@ FORM_FIELDS = (
     "folder_id",
     "attempt_limit",
     "time_limit_minutes",
-    "base_version",
+    "counted_attempt",
     "base_updated_at",
 )
+
+
+def _folder_errors(error: Exception, language: str) -> dict[str, str]:
+    """The new-folder form's messages: at the name, or at "inside" for a bad parent."""
+    if isinstance(error, ValidationError):
+        fields = form_errors(error, language)
+        if "name" in fields:
+            fields["name"] = gettext_for(language, FOLDER_NAME_NEEDED)
+        return fields
+    assert isinstance(error, AppError)
+    return {error.field or "name": error.text(language)}
 
 
 def builder_url(lesson_id: int, anchor: str = "") -> str:
@@ -60,25 +75,43 @@ async def lesson_library_page(
     filters: LessonFiltersQuery,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    """The lesson library with search, folders and status filter."""
+    """The lesson library with search, the folder tree and status filter; a folder shows the
+    lessons of its subfolders too."""
+    context = await _library_context(session, actor, filters, offset)
+    return render(request, LIBRARY, {**context, "values": {}, "errors": {}})
+
+
+async def _library_context(
+    session: AsyncSession, actor: Actor, filters: LessonFilters, offset: int
+) -> dict[str, Any]:
     page = Pagination(limit=PAGE_SIZE, offset=offset)
     lessons, total = await lesson_service.list_lessons(
         session, actor, limit=page.limit, offset=page.offset, filters=filters
     )
-    folders = await folder_service.list_folders(session, actor)
-    return render(
-        request,
-        "lms/library.html",
-        {
-            "lessons": lessons,
-            "total": total,
-            "folders": folders,
-            "q": filters.q or "",
-            "folder_id": filters.folder_id,
-            "status": filters.status or "",
-            "page": page,
-        },
-    )
+    tree = await folder_service.folder_tree(session, actor)
+    return {
+        "lessons": lessons,
+        "total": total,
+        "tree": tree,
+        "folder_choices": folder_service.walk(tree),
+        "q": filters.q or "",
+        "folder_id": filters.folder_id,
+        "status": filters.status or "",
+        "page": page,
+    }
+
+
+def _library_loader(actor: Actor, parent_id: str) -> ContextLoader:
+    """The library again after a refused folder, open at the folder it was to go in."""
+
+    async def load(session: AsyncSession, error: Exception) -> dict[str, Any]:
+        try:
+            filters = LessonFilters.model_validate({"folder_id": parent_id or None})
+        except ValidationError:
+            filters = LessonFilters()
+        return await _library_context(session, actor, filters, 0)
+
+    return load
 
 
 @router.post("/folders", response_class=HTMLResponse)
@@ -89,8 +122,14 @@ async def create_folder_submit(
     name: Annotated[str, Form(max_length=200)] = "",
     parent_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Create a folder in the library."""
-    redirect_on_error(request, "/lessons", invalid=N_("Give the folder a name"))
+    """Create a folder in the library; a refused name is shown at the field."""
+    rerender_on_error(
+        request,
+        LIBRARY,
+        values={"name": name, "parent_id": parent_id},
+        context=_library_loader(actor, parent_id),
+        errors=_folder_errors,
+    )
     data = FolderCreate.model_validate({"name": name, "parent_id": parent_id or None})
     await folder_service.create_folder(session, actor, data)
     return redirect_with_flash(request, "/lessons", tr(request, "Folder created"))
@@ -140,19 +179,7 @@ async def new_lesson_submit(request: Request, actor: TeacherActor, session: Sess
     )
 
 
-@router.post("/lessons/{lesson_id}/settings", response_class=HTMLResponse)
-async def lesson_settings_submit(
-    request: Request, lesson_id: IdPath, actor: TeacherActor, session: SessionDep
-) -> Response:
-    """Save the lesson's title, tags, status and settings."""
-    values = await read_form(request)
-    redirect_on_error(request, builder_url(lesson_id))
-    data = lesson_form_data(values)
-    # A blank clearable setting in this form means "clear it" (no subject, no limit).
-    for optional in LessonUpdate.CLEARABLE:
-        data.setdefault(optional, None)
-    await lesson_service.update_lesson(session, actor, lesson_id, LessonUpdate.model_validate(data))
-    return redirect_with_flash(request, builder_url(lesson_id), tr(request, "Changes saved"))
+# The settings form is the builder's (`builder_pages.lesson_settings_submit`).
 
 
 @router.post("/lessons/{lesson_id}/duplicate")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from app.api.deps import IdPath, SessionDep, StudentActor
-from app.api.forms import redirect_on_error
+from app.api.forms import ContextLoader, redirect_on_error, rerender_on_error
 from app.api.templating import redirect_with_flash, render, tr
+from app.core.actor import Actor
 from app.core.clock import now_utc
 from app.core.i18n import N_
 from app.schemas.lms import AssignmentStudentView, SaveProgress, SubmitRequest
@@ -31,6 +33,9 @@ SAVED = N_("Saved")
 SUBMITTED = N_("Submitted: the teacher will check your answers")
 SUBMITTED_AND_GRADED = N_("Submitted and graded")
 NEW_ATTEMPT = N_("A new attempt has begun")
+NO_RETRY = N_("No new attempt can be started for this lesson now")
+NEW_ATTEMPT_PAGE = "lms/new_attempt.html"
+ATTEMPT_PAGE = "lms/attempt.html"
 
 
 def _url(assignment_id: int) -> str:
@@ -81,9 +86,26 @@ def _player_context(view: AssignmentStudentView, zone: ZoneInfo) -> dict[str, An
         "can_retry": view.status == "graded" and (limit is None or view.attempts_used < limit),
         "deadline": deadline,
         "time_is_up": view.status in OPEN and deadline is not None and deadline < now_utc(),
+        # player.js counts down from the server's clock, not the student's (which may be off).
+        "server_now": now_utc(),
         "results": {result.block_id: result for result in view.results or []},
         "revealed": {block["id"]: block for block in view.revealed or []},
     }
+
+
+def _typed_answers_context(
+    actor: Actor, assignment_id: int, answers: dict[str, Any] | None
+) -> ContextLoader:
+    """The player as it is now, with the answers the failed submit sent still in their inputs."""
+
+    async def load(session: AsyncSession, error: Exception) -> dict[str, Any]:
+        view = await assignment_service.get_for_student(session, actor, assignment_id)
+        zone = await account_service.viewer_zone(session, actor)
+        if answers is not None:
+            view = view.model_copy(update={"answers": {**view.answers, **answers}})
+        return _player_context(view, zone)
+
+    return load
 
 
 @router.get("/{assignment_id}", response_class=HTMLResponse)
@@ -126,8 +148,19 @@ async def submit_assignment_submit(
     redirect_on_error(request, _url(assignment_id), invalid=NOT_SAVED)
     view = await assignment_service.get_for_student(session, actor, assignment_id)
     form = await request.form()
+    answers = parse_answers(form, view.blocks) if view.status in OPEN else None
+    # An answer refused as it is (an essay outside its word limits): the page again, as typed,
+    # with the message at the question.
+    rerender_on_error(
+        request,
+        PLAYER,
+        values={},
+        context=_typed_answers_context(actor, assignment_id, answers),
+        invalid=NOT_SAVED,
+        conflict_redirect=_url(assignment_id),
+    )
     data = SubmitRequest(
-        answers=parse_answers(form, view.blocks) if view.status in OPEN else None,
+        answers=answers,
         attempt_no=_attempt_no(form),
         time_spent_seconds=_seconds(form),
     )
@@ -138,6 +171,44 @@ async def submit_assignment_submit(
         else tr(request, SUBMITTED_AND_GRADED)
     )
     return redirect_with_flash(request, _url(assignment_id), message)
+
+
+@router.get("/{assignment_id}/attempts/new", response_class=HTMLResponse)
+async def new_attempt_page(
+    request: Request, assignment_id: IdPath, actor: StudentActor, session: SessionDep
+) -> Response:
+    """Ask before another attempt: how many remain, which attempt counts, nothing is lost."""
+    view = await assignment_service.get_for_student(session, actor, assignment_id)
+    context = _player_context(view, await account_service.viewer_zone(session, actor))
+    if not context["can_retry"]:
+        return redirect_with_flash(request, _url(assignment_id), tr(request, NO_RETRY))
+    limit = view.attempt_limit
+    remaining = None if limit is None else limit - view.attempts_used
+    return render(request, NEW_ATTEMPT_PAGE, {**context, "remaining": remaining})
+
+
+@router.get("/{assignment_id}/attempts/{attempt_no}", response_class=HTMLResponse)
+async def attempt_page(
+    request: Request,
+    assignment_id: IdPath,
+    attempt_no: Annotated[int, Path(ge=1, le=1000)],
+    actor: StudentActor,
+    session: SessionDep,
+) -> Response:
+    """One submitted attempt as it was answered, with its points and the teacher's feedback."""
+    attempt = await assignment_service.attempt_for_student(
+        session, actor, assignment_id, attempt_no
+    )
+    return render(
+        request,
+        ATTEMPT_PAGE,
+        {
+            "attempt": attempt,
+            "zone": await account_service.viewer_zone(session, actor),
+            "results": {result.block_id: result for result in attempt.results},
+            "revealed": {block["id"]: block for block in attempt.revealed or []},
+        },
+    )
 
 
 @router.post("/{assignment_id}/attempts")

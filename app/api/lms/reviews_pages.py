@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import IdPath, IdQuery, SessionDep, TeacherActor
@@ -17,7 +17,9 @@ from app.core.actor import Actor
 from app.core.clock import zone_of
 from app.core.errors import AppError
 from app.core.i18n import N_, gettext_for
+from app.schemas.common import MAX_ID
 from app.schemas.lms import AssignmentTeacherView, GradeRequest
+from app.services.accounts import students as student_service
 from app.services.accounts import users as account_service
 from app.services.lms import assignments as assignment_service
 from app.services.lms import reviews as review_service
@@ -35,8 +37,28 @@ BAD_POINTS = N_("Enter a number from 0 to {max}")
 POINTS_NEEDED = N_("Give this answer its points: a number from 0 to {max}")
 
 
-def _review_url(assignment_id: int) -> str:
-    return f"/assignments/{assignment_id}/review"
+# The students the grading filter offers (a teacher with more still finds the chosen one).
+STUDENT_CHOICES = 500
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+# The filter's select sends an empty string for "all students".
+StudentChoice = Annotated[
+    Annotated[int, Field(gt=0, le=MAX_ID)] | None, BeforeValidator(_blank_is_none), Query()
+]
+
+
+def _review_url(assignment_id: int, attempt_no: int | None = None) -> str:
+    url = f"/assignments/{assignment_id}/review"
+    return url if attempt_no is None else f"{url}?attempt={attempt_no}"
+
+
+def _form_attempt(values: dict[str, str]) -> int | None:
+    raw = values.get("attempt_no", "")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 1000 else None
 
 
 def plain_number(value: Decimal) -> str:
@@ -83,6 +105,7 @@ def parse_grade_form(
             scores=scores,
             feedback=values.get("feedback", ""),
             show_correct_answers=values.get("show_correct_answers") == "on",
+            attempt_no=view.reviewed_attempt_no,
         )
     except ValidationError as error:
         errors.update(form_errors(error, language))
@@ -112,13 +135,16 @@ async def _review_context(
         "zone": zone_of(me.timezone),
         "plain_number": plain_number,
         "results": {result.block_id: result for result in view.results or []},
-        "gradable": view.status in ("submitted", "graded"),
+        # Any submitted attempt can be graded, also while the student tries again.
+        "gradable": view.reviewed_attempt_no is not None,
     }
 
 
-def _review_context_loader(actor: Actor, assignment_id: int) -> ContextLoader:
+def _review_context_loader(
+    actor: Actor, assignment_id: int, attempt_no: int | None
+) -> ContextLoader:
     async def load(session: AsyncSession, error: Exception) -> dict[str, Any]:
-        view = await assignment_service.get_for_teacher(session, actor, assignment_id)
+        view = await assignment_service.get_for_teacher(session, actor, assignment_id, attempt_no)
         return await _review_context(session, actor, view)
 
     return load
@@ -129,10 +155,17 @@ async def grading_list_page(
     request: Request,
     actor: TeacherActor,
     session: SessionDep,
-    student_id: IdQuery = None,
+    student_id: StudentChoice = None,
     lesson_id: IdQuery = None,
 ) -> Response:
-    """Submissions waiting for a grade (oldest questions first to mind), then recently graded."""
+    """Submissions waiting for a grade (oldest questions first to mind), then recently graded;
+    filtered by a student (chosen by name; another teacher's student is a 404) or a lesson."""
+    chosen = await student_service.get_student(session, actor, student_id) if student_id else None
+    students, _ = await student_service.list_students(
+        session, actor, limit=STUDENT_CHOICES, offset=0
+    )
+    if chosen is not None and all(student.id != chosen.id for student in students):
+        students.insert(0, chosen)
     filters = {"student_id": student_id, "lesson_id": lesson_id}
     waiting, waiting_total = await assignment_service.list_assignments(
         session, actor, limit=WAITING_SIZE, offset=0, bucket="done", status="submitted", **filters
@@ -151,6 +184,8 @@ async def grading_list_page(
             "graded_total": graded_total,
             "student_id": student_id,
             "lesson_id": lesson_id,
+            "chosen_student": chosen,
+            "students": students,
             "zone": zone,
         },
     )
@@ -158,10 +193,15 @@ async def grading_list_page(
 
 @router.get("/assignments/{assignment_id}/review", response_class=HTMLResponse)
 async def review_page(
-    request: Request, assignment_id: IdPath, actor: TeacherActor, session: SessionDep
+    request: Request,
+    assignment_id: IdPath,
+    actor: TeacherActor,
+    session: SessionDep,
+    attempt: Annotated[int | None, Query(ge=1, le=1000)] = None,
 ) -> Response:
-    """One submission: the student's answers, the automatic points, a grade per question."""
-    view = await assignment_service.get_for_teacher(session, actor, assignment_id)
+    """One submitted attempt (the latest unless `attempt` names another): the student's
+    answers, the automatic points, a grade per question; every attempt listed."""
+    view = await assignment_service.get_for_teacher(session, actor, assignment_id, attempt)
     context = await _review_context(session, actor, view)
     return render(request, REVIEW, {**context, "values": None, "errors": {}})
 
@@ -172,15 +212,18 @@ async def grade_submit(
 ) -> Response:
     """Save the points, the feedback and whether the student sees the correct answers."""
     values = await read_form(request)
+    attempt_no = _form_attempt(values)
     rerender_on_error(
         request,
         REVIEW,
         values=values,
-        context=_review_context_loader(actor, assignment_id),
+        context=_review_context_loader(actor, assignment_id, attempt_no),
         errors=_grade_errors,
-        conflict_redirect=_review_url(assignment_id),
+        conflict_redirect=_review_url(assignment_id, attempt_no),
     )
-    view = await assignment_service.get_for_teacher(session, actor, assignment_id)
+    view = await assignment_service.get_for_teacher(session, actor, assignment_id, attempt_no)
     data = parse_grade_form(values, view, language_of(request))
     await review_service.grade(session, actor, assignment_id, data)
-    return redirect_with_flash(request, _review_url(assignment_id), tr(request, GRADE_SAVED))
+    return redirect_with_flash(
+        request, _review_url(assignment_id, attempt_no), tr(request, GRADE_SAVED)
+    )

@@ -20,11 +20,12 @@ Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CleanText
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)
-]
+# Kept as typed ("ОГЭ" stays "ОГЭ"); a repeat in another case is the same tag.
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 LessonStatusName = Literal["draft", "published"]
+# Which graded attempt counts (app.models.lms.CountedAttempt).
+CountedAttemptName = Literal["best", "last", "first"]
 
 MAX_ANSWERS_BYTES = 256 * 1024
 
@@ -33,7 +34,14 @@ def _dedupe(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_dedupe)]
+def _dedupe_ignoring_case(values: list[str]) -> list[str]:
+    first: dict[str, str] = {}
+    for value in values:
+        first.setdefault(value.casefold(), value)
+    return list(first.values())
+
+
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_dedupe_ignoring_case)]
 Ids = Annotated[list[Id], Field(max_length=500), AfterValidator(_dedupe)]
 
 
@@ -56,6 +64,9 @@ class LessonFilters(RequestModel):
     )
     tag: Annotated[str, StringConstraints(max_length=50)] | None = None
     folder_id: Id | None = None
+    subfolders: bool = Field(
+        default=True, description="With `folder_id`: also the lessons of its subfolders"
+    )
     status: LessonStatus | None = Field(
         default=None, description="Only this status (archived lessons only when asked for)"
     )
@@ -80,6 +91,13 @@ class FolderRead(BaseModel):
     parent_id: int | None
 
 
+class FolderNode(FolderRead):
+    """A folder in the library's tree: how deep it sits (0 at the top) and what it holds."""
+
+    depth: int
+    children: list[FolderNode] = Field(default_factory=list)
+
+
 # --- lessons
 
 
@@ -87,6 +105,10 @@ class LessonSettings(RequestModel):
     attempt_limit: Annotated[int, Field(ge=1, le=100)] | None = None
     time_limit_minutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
     shuffle_options: bool = False
+    counted_attempt: CountedAttemptName = Field(
+        default="best",
+        description="Which graded attempt counts for dashboards and progress: best, last, first",
+    )
 
 
 class LessonCreate(LessonSettings):
@@ -99,8 +121,9 @@ class LessonCreate(LessonSettings):
 
 
 class LessonUpdate(RequestModel):
-    """Only what is sent changes; `content` replaces the whole block list (a new version).
-    `None` clears the `CLEARABLE` settings and means "unchanged" for the rest."""
+    """Only what is sent changes; `content` replaces the whole block list (a new version only
+    once the current one was given to students). `None` clears the `CLEARABLE` settings and
+    means "unchanged" for the rest."""
 
     CLEARABLE: ClassVar[frozenset[str]] = frozenset(
         {"subject", "folder_id", "attempt_limit", "time_limit_minutes"}
@@ -115,21 +138,15 @@ class LessonUpdate(RequestModel):
     attempt_limit: Annotated[int, Field(ge=1, le=100)] | None = None
     time_limit_minutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
     shuffle_options: bool | None = None
-    base_version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
-        default=None,
-        description=(
-            "The lesson `version` this edit was based on. If given and the lesson's content has"
-            " changed since (another tab or person saved new blocks), the edit is refused with"
-            " 409 `stale_version` and nothing changes. `version` moves with content changes"
-            " only; to guard the settings too, send `base_updated_at`."
-        ),
-    )
+    counted_attempt: CountedAttemptName | None = None
     base_updated_at: Moment | None = Field(
         default=None,
         description=(
             "The lesson's `updated_at` this edit was based on, sent back exactly as read. If"
-            " given and the lesson was edited in any way since, 409 `stale_version`. ISO 8601"
-            " with an offset, between 1900-01-01 and 2200-12-31."
+            " given and the lesson was saved in any way since (blocks or settings, from another"
+            " tab or person), the edit is refused with 409 `stale_version` and nothing changes."
+            " ISO 8601 with an offset, between 1900-01-01 and 2200-12-31. (`version` is no such"
+            " token: it moves only when content changes after students were given the lesson.)"
         ),
     )
 
@@ -155,6 +172,7 @@ class LessonRead(LessonSummary):
     attempt_limit: int | None
     time_limit_minutes: int | None
     shuffle_options: bool
+    counted_attempt: str
 
 
 # --- groups
@@ -198,12 +216,49 @@ class AssignRequest(RequestModel):
             " it would mean a different moment in every time zone."
         ),
     )
+    allow_past: bool = Field(
+        default=False,
+        description="A `due_at` that has already passed is refused (422) unless this is true",
+    )
+    update_due_at: bool = Field(
+        default=False,
+        description=(
+            "Students who already have the lesson keep their due date unless this is true:"
+            " then theirs becomes `due_at` too"
+        ),
+    )
 
 
 class AssignResult(BaseModel):
     created: int
     already_assigned: int
     assignment_ids: list[int]
+    due_updated: int = Field(
+        default=0, description="Already assigned students whose due date became `due_at`"
+    )
+    due_kept: int = Field(
+        default=0,
+        description=(
+            "Already assigned students who kept another due date (send `update_due_at`, or"
+            " change it with PATCH /assignments/{id} or POST /lessons/{id}/due-date)"
+        ),
+    )
+
+
+class DueDateChange(RequestModel):
+    """A new due date for one assignment or for everyone who has a lesson; null clears it."""
+
+    due_at: Moment | None = Field(
+        description="ISO 8601 with an offset, or null for no due date",
+    )
+    allow_past: bool = Field(
+        default=False, description="A date that has already passed is refused unless true"
+    )
+
+
+class DueDateChanged(BaseModel):
+    updated: int
+    due_at: datetime | None
 
 
 def _limit_answers(value: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +296,10 @@ class GradeRequest(RequestModel):
     ] = Field(default_factory=dict)
     feedback: Annotated[str, StringConstraints(max_length=20_000)] | None = None
     show_correct_answers: bool | None = None
+    attempt_no: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        default=None,
+        description="The submitted attempt graded (points and feedback); default the latest",
+    )
 
 
 class QuestionResultRead(BaseModel):
@@ -274,6 +333,14 @@ class AssignmentSummary(BaseModel):
     max_score: Decimal
     attempts_used: int
     attempt_limit: int | None
+    counted_attempt: str = Field(description="The lesson's rule for which attempt counts")
+    counted_attempt_no: int | None = Field(
+        description="The graded attempt that counts under the lesson's rule (none graded: null)"
+    )
+    counted_score: Decimal | None
+    counted_max_score: Decimal | None
+    answered_count: int = Field(description="Questions of the current attempt answered")
+    question_count: int
     blocks_viewed: int
     block_count: int
     time_spent_seconds: int
@@ -282,8 +349,25 @@ class AssignmentSummary(BaseModel):
     graded_at: datetime | None
 
 
+class AttemptBrief(BaseModel):
+    """One submitted attempt as its student sees it in the history: the score and feedback once
+    graded (`graded_at` set), whether it is the one that counts."""
+
+    attempt_no: int
+    submitted_at: datetime
+    graded_at: datetime | None
+    score: Decimal | None
+    max_score: Decimal
+    feedback: str | None
+    counted: bool
+
+
 class AssignmentStudentView(AssignmentSummary):
     """What a student receives: blocks without keys; results and keys only as the teacher allows."""
+
+    history: list[AttemptBrief] = Field(
+        default_factory=list, description="Every submitted attempt, the first first"
+    )
 
     attempt_no: int
     time_limit_minutes: int | None
@@ -295,6 +379,18 @@ class AssignmentStudentView(AssignmentSummary):
     revealed: list[dict[str, Any]] | None = None
 
 
+class AttemptStudentView(AttemptBrief):
+    """One past attempt opened by its student: the version's blocks (no keys), the answers
+    given, per-question points, and the correct answers only if the teacher shows them."""
+
+    assignment_id: int
+    lesson_title: str
+    blocks: list[dict[str, Any]]
+    answers: dict[str, Any]
+    results: list[QuestionResultRead]
+    revealed: list[dict[str, Any]] | None = None
+
+
 class AttemptRead(BaseModel):
     attempt_no: int
     lesson_version: int
@@ -303,13 +399,20 @@ class AttemptRead(BaseModel):
     auto_score: Decimal
     score: Decimal | None
     max_score: Decimal
+    feedback: str | None
     submitted_at: datetime
     graded_at: datetime | None
+    counted: bool = False
 
 
 class AssignmentTeacherView(AssignmentSummary):
+    """One assignment for its teacher: `reviewed_attempt_no` is the submitted attempt whose
+    version, answers, results and feedback are shown (null before any submission: the current
+    answers); `attempts` lists every submitted attempt."""
+
     lesson_version: int
     content: list[Block]
+    reviewed_attempt_no: int | None
     answers: dict[str, Any]
     results: list[QuestionResultRead] | None
     feedback: str | None

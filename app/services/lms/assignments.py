@@ -23,11 +23,13 @@ from app.schemas.lms import (
     AssignmentStudentView,
     AssignmentSummary,
     AssignmentTeacherView,
+    AttemptBrief,
     AttemptRead,
+    AttemptStudentView,
     QuestionResultRead,
 )
-from app.schemas.lms.blocks import QUESTION_TYPES, Block, content_adapter
-from app.services.lms import repository
+from app.schemas.lms.blocks import QUESTION_TYPES, Block, stored_blocks
+from app.services.lms import attempt_history, repository
 from app.services.lms.repository import DONE, OPEN
 from app.services.lms.student_view import revealed_block, student_blocks
 from app.services.paging import fetch_page
@@ -41,7 +43,13 @@ def summary_fields(
     columns from that row (a list) or from the loaded, possibly just changed, `assignment`."""
     source: Any = row if assignment is None else assignment
     blocks_viewed = row.blocks_viewed if assignment is None else len(assignment.blocks_viewed)
-    overdue = source.due_at is not None and source.due_at < now and source.status in OPEN
+    # Work never submitted and past due (another try after a submitted one is not overdue).
+    overdue = (
+        source.due_at is not None
+        and source.due_at < now
+        and source.status in OPEN
+        and source.attempts_used == 0
+    )
     return {
         "id": source.id,
         "lesson_id": source.lesson_id,
@@ -56,6 +64,12 @@ def summary_fields(
         "max_score": source.max_score,
         "attempts_used": source.attempts_used,
         "attempt_limit": row.attempt_limit,
+        "counted_attempt": row.counted_attempt,
+        "counted_attempt_no": source.counted_attempt_no,
+        "counted_score": source.counted_score,
+        "counted_max_score": source.counted_max_score,
+        "answered_count": source.answered_count,
+        "question_count": row.question_count or 0,
         "blocks_viewed": blocks_viewed or 0,
         "block_count": row.block_count or 0,
         "time_spent_seconds": source.time_spent_seconds,
@@ -139,14 +153,18 @@ async def version_blocks(
     )
     if content is None:
         raise NotFound(N_("Lesson not found"))
-    return content_adapter.validate_python(content)
+    return stored_blocks(content)
 
 
 def student_view(
-    row: Any, assignment: LessonAssignment, blocks: list[Block]
+    row: Any,
+    assignment: LessonAssignment,
+    blocks: list[Block],
+    history: list[AttemptBrief] | None = None,
 ) -> AssignmentStudentView:
     """The assignment as its student may see it; `row` comes from `load_assignment`, `blocks`
-    are the version's blocks (`version_blocks`)."""
+    are the version's blocks (`version_blocks`), `history` the submitted attempts (where the
+    caller shows them)."""
     assert assignment.id is not None
     graded = assignment.status == AssignmentStatus.GRADED.value
     revealed = None
@@ -168,6 +186,7 @@ def student_view(
             "results": stored_results(assignment) if assignment.status in DONE else None,
             "feedback": assignment.feedback if graded else None,
             "revealed": revealed,
+            "history": history or [],
         }
     )
 
@@ -178,26 +197,86 @@ async def get_for_student(
     """The student's own assignment with the lesson as they may see it (no answer keys)."""
     require_role(actor, Role.STUDENT)
     row, assignment = await load_assignment(session, actor, assignment_id)
-    return student_view(row, assignment, await version_blocks(session, actor, assignment))
+    return await full_student_view(session, actor, row, assignment)
+
+
+async def full_student_view(
+    session: AsyncSession, actor: Actor, row: Any, assignment: LessonAssignment
+) -> AssignmentStudentView:
+    """The student's view with the version's blocks and the history of attempts."""
+    blocks = await version_blocks(session, actor, assignment)
+    history = await attempt_history.history(session, actor, assignment)
+    return student_view(row, assignment, blocks, history)
+
+
+async def attempt_for_student(
+    session: AsyncSession, actor: Actor, assignment_id: int, attempt_no: int
+) -> AttemptStudentView:
+    """One of the student's submitted attempts, as it was answered (another's: NotFound)."""
+    require_role(actor, Role.STUDENT)
+    row, assignment = await load_assignment(session, actor, assignment_id)
+    assert assignment.id is not None
+    attempt = await session.scalar(repository.attempt_of(actor, assignment.id, attempt_no))
+    if attempt is None:
+        raise NotFound(N_("There is no such attempt"))
+    content = await session.scalar(
+        repository.VERSION_CONTENT,
+        tenant_params(actor, lesson_id=assignment.lesson_id, version=attempt.lesson_version),
+    )
+    blocks = stored_blocks(content or [])
+    graded = attempt.graded_at is not None
+    revealed = None
+    if graded and assignment.show_correct_answers:
+        revealed = [revealed_block(block) for block in blocks if isinstance(block, QUESTION_TYPES)]
+    return AttemptStudentView.model_validate(
+        {
+            **attempt_history.brief(attempt, assignment).model_dump(),
+            "assignment_id": assignment.id,
+            "lesson_title": row.lesson_title,
+            "blocks": student_blocks(
+                blocks, seed=assignment.id * 1000 + attempt_no, shuffle_options=row.shuffle_options
+            ),
+            "answers": attempt.answers or {},
+            "results": [QuestionResultRead.model_validate(item) for item in attempt.results],
+            "revealed": revealed,
+        }
+    )
 
 
 async def get_for_teacher(
-    session: AsyncSession, actor: Actor, assignment_id: int
+    session: AsyncSession, actor: Actor, assignment_id: int, attempt_no: int | None = None
 ) -> AssignmentTeacherView:
-    """Everything about one assignment: the version answered, answers, attempts, grading."""
+    """Everything about one assignment and one of its submitted attempts (`attempt_no`, by
+    default the latest): that attempt's version, answers, grading and feedback, with every
+    attempt listed. Before any submission: the current answers, nothing to grade."""
     require_role(actor, Role.TEACHER)
     row, assignment = await load_assignment(session, actor, assignment_id)
     assert assignment.id is not None
-    blocks = await version_blocks(session, actor, assignment)
-    attempts = await session.scalars(repository.attempts_of(actor, assignment.id))
+    attempts = await attempt_history.attempts_of(session, actor, assignment)
+    wanted = attempt_no or assignment.attempts_used
+    reviewed = next((item for item in attempts if item.attempt_no == wanted), None)
+    if attempt_no is not None and reviewed is None:
+        raise NotFound(N_("There is no such attempt"))
+    version = assignment.lesson_version if reviewed is None else reviewed.lesson_version
+    content = await session.scalar(
+        repository.VERSION_CONTENT,
+        tenant_params(actor, lesson_id=assignment.lesson_id, version=version),
+    )
+    if content is None:
+        raise NotFound(N_("Lesson not found"))
     return AssignmentTeacherView.model_validate(
         {
             **summary_fields(row, now_utc(), assignment),
-            "lesson_version": assignment.lesson_version,
-            "content": blocks,
-            "answers": assignment.answers or {},
-            "results": stored_results(assignment),
-            "feedback": assignment.feedback,
+            "lesson_version": version,
+            "content": stored_blocks(content),
+            "reviewed_attempt_no": None if reviewed is None else reviewed.attempt_no,
+            "answers": (assignment.answers if reviewed is None else reviewed.answers) or {},
+            "results": (
+                stored_results(assignment)
+                if reviewed is None
+                else [QuestionResultRead.model_validate(item) for item in reviewed.results]
+            ),
+            "feedback": assignment.feedback if reviewed is None else reviewed.feedback,
             "show_correct_answers": assignment.show_correct_answers,
             "score_overridden_by": assignment.score_overridden_by,
             "score_overridden_at": assignment.score_overridden_at,
@@ -205,12 +284,13 @@ async def get_for_teacher(
                 AttemptRead.model_validate(
                     {
                         **attempt.model_dump(),
+                        "counted": attempt.attempt_no == assignment.counted_attempt_no,
                         "results": [
                             QuestionResultRead.model_validate(item) for item in attempt.results
                         ],
                     }
                 )
-                for attempt in attempts.all()
+                for attempt in attempts
             ],
         }
     )

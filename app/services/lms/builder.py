@@ -1,14 +1,15 @@
-"""Block-by-block editing for the lesson builder: each step validates the whole lesson and, like
-any content change, saves a new version.
+"""Block-by-block editing for the lesson builder: each step validates the whole lesson and
+saves it like any content change (the current version is rewritten until students answer it).
 
 Each step's first read of the lesson takes its row lock, so two steps on one lesson (two tabs, a
 double click) run one after the other, each on the other's result. A step may carry the
-`base_version` its page showed: if the content has moved on since, it is StaleVersion and
+`base_updated_at` its page showed: if the lesson has been saved since, it is StaleVersion and
 nothing is written (the page offers a reload instead of silently undoing the other edit).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,12 +24,12 @@ from app.services.lms import lessons as lesson_service
 
 
 async def _locked(
-    session: AsyncSession, actor: Actor, lesson_id: int, base_version: int | None
+    session: AsyncSession, actor: Actor, lesson_id: int, base_updated_at: datetime | None
 ) -> tuple[Lesson, list[dict[str, Any]]]:
-    """The lesson, locked for this transaction and checked against `base_version`, and a copy
-    of its blocks to edit."""
+    """The lesson, locked for this transaction and checked against `base_updated_at`, and a
+    copy of its blocks to edit."""
     lesson = await lesson_service.get_owned_lesson(session, actor, lesson_id, for_update=True)
-    lesson_service.check_not_stale(lesson, base_version=base_version)
+    lesson_service.check_not_stale(lesson, base_updated_at=base_updated_at)
     return lesson, [dict(block) for block in lesson.content]
 
 
@@ -53,11 +54,24 @@ async def add_block(
     lesson_id: int,
     block: dict[str, Any],
     *,
-    base_version: int | None = None,
+    base_updated_at: datetime | None = None,
 ) -> LessonRead:
     """Append a block at the end."""
-    lesson, content = await _locked(session, actor, lesson_id, base_version)
+    lesson, content = await _locked(session, actor, lesson_id, base_updated_at)
     return await _save(session, actor, lesson, [*content, block])
+
+
+async def add_blocks(
+    session: AsyncSession,
+    actor: Actor,
+    lesson_id: int,
+    blocks: list[dict[str, Any]],
+    *,
+    base_updated_at: datetime | None = None,
+) -> LessonRead:
+    """Append several blocks at the end in one save (a quiz import)."""
+    lesson, content = await _locked(session, actor, lesson_id, base_updated_at)
+    return await _save(session, actor, lesson, [*content, *blocks])
 
 
 async def replace_block(
@@ -67,10 +81,10 @@ async def replace_block(
     block_id: str,
     block: dict[str, Any],
     *,
-    base_version: int | None = None,
+    base_updated_at: datetime | None = None,
 ) -> LessonRead:
     """Save an edited block in place (its id stays)."""
-    lesson, content = await _locked(session, actor, lesson_id, base_version)
+    lesson, content = await _locked(session, actor, lesson_id, base_updated_at)
     content[_index(content, block_id)] = {**block, "id": block_id}
     return await _save(session, actor, lesson, content)
 
@@ -82,10 +96,10 @@ async def move_block(
     block_id: str,
     direction: Literal["up", "down"],
     *,
-    base_version: int | None = None,
+    base_updated_at: datetime | None = None,
 ) -> LessonRead:
     """Swap a block with its neighbour; at either end nothing moves."""
-    lesson, content = await _locked(session, actor, lesson_id, base_version)
+    lesson, content = await _locked(session, actor, lesson_id, base_updated_at)
     index = _index(content, block_id)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(content):
@@ -99,8 +113,8 @@ async def remove_block(
     lesson_id: int,
     block_id: str,
     *,
-    base_version: int | None = None,
+    base_updated_at: datetime | None = None,
 ) -> LessonRead:
-    lesson, content = await _locked(session, actor, lesson_id, base_version)
+    lesson, content = await _locked(session, actor, lesson_id, base_updated_at)
     del content[_index(content, block_id)]
     return await _save(session, actor, lesson, content)

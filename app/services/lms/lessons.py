@@ -1,4 +1,5 @@
-"""The lesson library: lessons with block content, immutable versions, folders, search."""
+"""The lesson library: lessons with block content, versions (immutable once answered), folders,
+search."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
@@ -15,13 +17,13 @@ from app.models.lms import Folder, Lesson, LessonStatus, LessonVersion, Media
 from app.models.users import Role
 from app.schemas.lms import LessonCreate, LessonFilters, LessonRead, LessonSummary, LessonUpdate
 from app.schemas.lms.blocks import (
-    QUESTION_KINDS,
     Block,
     MediaBlock,
-    content_adapter,
     max_score,
+    question_count,
+    stored_blocks,
 )
-from app.services.lms import repository
+from app.services.lms import attempt_history, repository
 from app.services.lms.student_view import student_blocks
 from app.services.paging import fetch_page
 from app.services.scoping import require_role, tenant_id
@@ -31,11 +33,10 @@ STALE_LESSON = N_("The lesson changed meanwhile: reload it to see the latest ver
 
 def blocks_of(lesson: Lesson | LessonVersion) -> list[Block]:
     """The stored content as validated block models (it was validated when written)."""
-    return content_adapter.validate_python(lesson.content)
+    return stored_blocks(lesson.content)
 
 
 def _summary_fields(lesson: Lesson) -> dict[str, Any]:
-    blocks = lesson.content
     return {
         "id": lesson.id,
         "title": lesson.title,
@@ -45,7 +46,7 @@ def _summary_fields(lesson: Lesson) -> dict[str, Any]:
         "folder_id": lesson.folder_id,
         "version": lesson.version,
         "max_score": lesson.max_score,
-        "question_count": sum(1 for block in blocks if block.get("type") in QUESTION_KINDS),
+        "question_count": lesson.question_count,
         "created_at": lesson.created_at,
         "updated_at": lesson.updated_at,
     }
@@ -63,6 +64,7 @@ def to_read(lesson: Lesson) -> LessonRead:
             "attempt_limit": lesson.attempt_limit,
             "time_limit_minutes": lesson.time_limit_minutes,
             "shuffle_options": lesson.shuffle_options,
+            "counted_attempt": lesson.counted_attempt,
         }
     )
 
@@ -125,10 +127,12 @@ async def create_lesson(session: AsyncSession, actor: Actor, data: LessonCreate)
         version=1,
         content=_content_json(data.content),
         block_count=len(data.content),
+        question_count=question_count(data.content),
         max_score=max_score(data.content),
         attempt_limit=data.attempt_limit,
         time_limit_minutes=data.time_limit_minutes,
         shuffle_options=data.shuffle_options,
+        counted_attempt=data.counted_attempt,
     )
     session.add(lesson)
     await session.flush()
@@ -154,17 +158,44 @@ async def get_lesson(session: AsyncSession, actor: Actor, lesson_id: int) -> Les
     return to_read(await get_owned_lesson(session, actor, lesson_id))
 
 
-def check_not_stale(
-    lesson: Lesson, *, base_version: int | None = None, base_updated_at: datetime | None = None
-) -> None:
+def check_not_stale(lesson: Lesson, *, base_updated_at: datetime | None) -> None:
     """StaleVersion when an edit was based on an older state of the lesson than the (locked)
-    current one. `base_version` guards the content: `version` moves with every content change
-    and only then. `base_updated_at` guards everything: `updated_at` moves with every edit,
-    settings included. None means the caller does not ask for the check."""
-    if base_version is not None and base_version != lesson.version:
-        raise StaleVersion(STALE_LESSON)
+    current one: `updated_at` moves with every save (`_touch`), blocks and settings alike, so
+    it is the one token every form and API client sends back. None means the caller does not
+    ask for the check."""
     if base_updated_at is not None and base_updated_at != lesson.updated_at:
         raise StaleVersion(STALE_LESSON)
+
+
+def _touch(lesson: Lesson) -> None:
+    """Mark a save. The clock, not `now()` (the transaction's start): two saves in one
+    transaction get two tokens, and a save that waited for the row lock gets a later one than
+    the save it waited for."""
+    lesson.updated_at = func.clock_timestamp()  # type: ignore[assignment]  # SQL, set on flush
+
+
+async def _save_version(session: AsyncSession, actor: Actor, lesson: Lesson) -> None:
+    """Keep the current version in step with the content: rewritten in place while no
+    assignment or attempt answers it, a new version once one does (what a student answered is
+    graded against a version that never changes)."""
+    assert lesson.id is not None
+    await session.execute(repository.lock_version(actor, lesson.id, lesson.version))
+    pinned = await session.scalar(repository.version_is_pinned(actor, lesson.id, lesson.version))
+    if pinned:
+        lesson.version += 1
+        await session.flush()
+        await _write_version(session, lesson)
+        return
+    await session.execute(
+        repository.rewrite_version(
+            actor,
+            lesson.id,
+            lesson.version,
+            title=lesson.title,
+            content=lesson.content,
+            max_score=lesson.max_score,
+        )
+    )
 
 
 async def _replace_content(
@@ -176,17 +207,17 @@ async def _replace_content(
     await _check_media(session, actor, blocks)
     lesson.content = new_content
     lesson.block_count = len(new_content)
+    lesson.question_count = question_count(blocks)
     lesson.max_score = max_score(blocks)
-    lesson.version += 1
-    await session.flush()
-    await _write_version(session, lesson)
+    _touch(lesson)
+    await _save_version(session, actor, lesson)
 
 
 async def save_content(
     session: AsyncSession, actor: Actor, lesson: Lesson, blocks: list[Block]
 ) -> LessonRead:
-    """Replace the blocks of a lesson the caller loaded `for_update` (a builder step): a new
-    version if they differ."""
+    """Replace the blocks of a lesson the caller loaded `for_update` (a builder step), if they
+    differ (see `_save_version`)."""
     await _replace_content(session, actor, lesson, blocks)
     await session.flush()
     await session.refresh(lesson)
@@ -196,19 +227,22 @@ async def save_content(
 async def update_lesson(
     session: AsyncSession, actor: Actor, lesson_id: int, data: LessonUpdate
 ) -> LessonRead:
-    """Apply the sent fields. New content becomes a new version; students who answered an
-    older version keep it (their answers and grades never change under them). An edit based on
-    an older state (`base_version`, `base_updated_at`) is StaleVersion and changes nothing."""
+    """Apply the sent fields. New content rewrites the current version, or becomes a new one
+    once students answer it (their answers and grades never change under them). An edit based
+    on an older state (`base_updated_at`) is StaleVersion and changes nothing."""
     lesson = await get_owned_lesson(session, actor, lesson_id, for_update=True)
-    check_not_stale(lesson, base_version=data.base_version, base_updated_at=data.base_updated_at)
-    changes = data.model_dump(
-        exclude_unset=True, exclude={"content", "base_version", "base_updated_at"}
-    )
+    check_not_stale(lesson, base_updated_at=data.base_updated_at)
+    changes = data.model_dump(exclude_unset=True, exclude={"content", "base_updated_at"})
     if "folder_id" in changes:
         await _check_folder(session, actor, changes["folder_id"])
+    rule_changed = changes.get("counted_attempt") not in (None, lesson.counted_attempt)
     for field, value in changes.items():
         if field in LessonUpdate.CLEARABLE or value is not None:
             setattr(lesson, field, value)
+    if session.is_modified(lesson):
+        _touch(lesson)
+    if rule_changed:
+        await attempt_history.recount_lesson(session, actor, lesson)
     if data.content is not None:
         await _replace_content(session, actor, lesson, data.content)
     await session.flush()
@@ -231,6 +265,7 @@ async def duplicate_lesson(
         attempt_limit=source.attempt_limit,
         time_limit_minutes=source.time_limit_minutes,
         shuffle_options=source.shuffle_options,
+        counted_attempt=source.counted_attempt,
     )
     return await create_lesson(session, actor, data)
 
@@ -265,6 +300,7 @@ async def list_lessons(
         search=filters.q,
         tag=filters.tag,
         folder_id=filters.folder_id,
+        subfolders=filters.subfolders,
     )
     rows, total = await fetch_page(session, stmt, limit=limit, offset=offset)
     return [to_summary(row[0]) for row in rows], total

@@ -17,7 +17,7 @@ from app.schemas.lms import (
     AssignmentTeacherView,
     GradeRequest,
 )
-from app.services.lms import repository
+from app.services.lms import attempt_history, repository
 from app.services.lms.assignments import get_for_teacher, load_assignment
 from app.services.lms.grading import CENT
 from app.services.lms.repository import DONE
@@ -37,15 +37,16 @@ async def grade(
     """Grade by hand: set any question's points (recording who and when), write feedback,
     choose whether the student sees the correct answers. Essays are graded here."""
     require_role(actor, Role.TEACHER)
-    _, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
-    if assignment.status not in DONE:
+    row, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
+    if assignment.attempts_used == 0:
         raise Conflict(N_("Nothing to grade yet: the student has not submitted"))
     assert assignment.id is not None
-    attempt = await session.scalar(
-        repository.attempt_for_update(actor, assignment.id, assignment.attempts_used)
-    )
+    attempt_no = data.attempt_no or assignment.attempts_used
+    attempt = await session.scalar(repository.attempt_for_update(actor, assignment.id, attempt_no))
     if attempt is None:
-        raise NotFound(N_("Assignment not found"))
+        raise NotFound(N_("There is no such attempt"))
+    # The assignment mirrors its latest submitted attempt (what the player shows).
+    latest = attempt_no == assignment.attempts_used and assignment.status in DONE
     results = [dict(item) for item in attempt.results]
     by_block = {item["block_id"]: item for item in results}
     now = now_utc()
@@ -84,26 +85,30 @@ async def grade(
         changed = True
     score = total_points(results)
     pending = any(item["outcome"] == "pending" for item in results)
+    newly_graded = not pending and (attempt.graded_at is None or changed)
     attempt.results = results
     attempt.score = score
-    assignment.results = results
-    assignment.score = score
+    if data.feedback is not None:
+        attempt.feedback = data.feedback or None
+    if not pending:
+        attempt.graded_at = attempt.graded_at if not changed and attempt.graded_at else now
     if changed:
         assignment.score_overridden_by = actor.user_id
         assignment.score_overridden_at = now
-    if data.feedback is not None:
-        assignment.feedback = data.feedback or None
     if data.show_correct_answers is not None:
         assignment.show_correct_answers = data.show_correct_answers
-    # "graded" is emitted once per real change of the grade (the first grade, or new points),
-    # never for feedback-only edits: subscribers such as rewards pay per event.
-    newly_graded = not pending and (assignment.status != AssignmentStatus.GRADED.value or changed)
-    if not pending:
-        assignment.status = AssignmentStatus.GRADED.value
-        assignment.graded_at = assignment.graded_at if not changed and assignment.graded_at else now
-        attempt.graded_at = attempt.graded_at or now
+    if latest:
+        assignment.results = results
+        assignment.score = score
+        assignment.feedback = attempt.feedback
+        if not pending:
+            assignment.status = AssignmentStatus.GRADED.value
+            assignment.graded_at = attempt.graded_at
     assignment.updated_at = now
     await session.flush()
+    await attempt_history.recount(session, actor, assignment, row.counted_attempt)
+    # "graded" is emitted once per real change of a grade (an attempt's first grade, or new
+    # points), never for feedback-only edits: subscribers such as rewards pay per event.
     if newly_graded:
         await emit_event(session, "graded", assignment)
-    return await get_for_teacher(session, actor, assignment_id)
+    return await get_for_teacher(session, actor, assignment_id, attempt_no)

@@ -26,9 +26,10 @@ from app.schemas.lms import (
     SubmitRequest,
 )
 from app.schemas.lms.blocks import QUESTION_TYPES, Block
-from app.services.lms import events
+from app.services.lms import answer_checks, attempt_history, events
 from app.services.lms.assignments import (
     current_attempt_no,
+    full_student_view,
     load_assignment,
     student_view,
     version_blocks,
@@ -48,6 +49,22 @@ def _time_is_up(
         return False
     deadline = assignment.started_at + timedelta(minutes=time_limit_minutes)
     return now > deadline + TIME_LIMIT_GRACE
+
+
+def _given(value: Any) -> bool:
+    """Whether an answer says anything (blank text, empty choices and gaps do not)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return any(_given(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_given(item) for item in value)
+    return value is not None
+
+
+def answered_count(answers: dict[str, Any]) -> int:
+    """Questions answered (the answers are already only this lesson's questions)."""
+    return sum(1 for value in answers.values() if _given(value))
 
 
 def _known_answers(blocks: list[Block], answers: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +90,7 @@ async def save_progress(
             **(assignment.answers or {}),
             **_known_answers(blocks, data.answers),
         }
+        assignment.answered_count = answered_count(assignment.answers)
     if data.blocks_viewed:
         known = {block.id for block in blocks}
         seen = list(assignment.blocks_viewed or [])
@@ -126,14 +144,16 @@ async def submit(
     already_submitted = (
         data.attempt_no is not None and data.attempt_no <= assignment.attempts_used
     ) or (data.attempt_no is None and assignment.status in DONE)
-    blocks = await version_blocks(session, actor, assignment)
     if already_submitted:
-        return student_view(row, assignment, blocks)
+        return await full_student_view(session, actor, row, assignment)
+    blocks = await version_blocks(session, actor, assignment)
 
     now = now_utc()
     answers = dict(assignment.answers or {})
     if data.answers and not _time_is_up(assignment, row.time_limit_minutes, now):
         answers.update(_known_answers(blocks, data.answers))
+    if not _time_is_up(assignment, row.time_limit_minutes, now):  # then: submitted as saved
+        answer_checks.require_submittable(blocks, answers)
     results = [result.as_json() for result in grade_answers(blocks, answers)]
     score = total_points(results)
     pending = any(item["outcome"] == "pending" for item in results)
@@ -159,6 +179,7 @@ async def submit(
     )
     assignment.attempts_used = attempt_no
     assignment.answers = answers
+    assignment.answered_count = answered_count(answers)
     assignment.results = results
     assignment.score = score
     assignment.time_spent_seconds += data.time_spent_seconds
@@ -170,10 +191,12 @@ async def submit(
     assignment.graded_at = None if pending else now
     assignment.updated_at = now
     await session.flush()
+    if not pending:
+        await attempt_history.recount(session, actor, assignment, row.counted_attempt)
     await emit_event(session, "submitted", assignment)
     if not pending:
         await emit_event(session, "graded", assignment)
-    return student_view(row, assignment, blocks)
+    return await full_student_view(session, actor, row, assignment)
 
 
 async def start_new_attempt(
@@ -183,7 +206,7 @@ async def start_new_attempt(
     require_role(actor, Role.STUDENT)
     row, assignment = await load_assignment(session, actor, assignment_id, for_update=True)
     if assignment.status in OPEN:
-        return student_view(row, assignment, await version_blocks(session, actor, assignment))
+        return await full_student_view(session, actor, row, assignment)
     # The teacher grades the latest attempt: starting another would leave this one's essays
     # ungradable.
     if assignment.status == AssignmentStatus.SUBMITTED.value:
@@ -193,13 +216,17 @@ async def start_new_attempt(
     if row.lesson_status == LessonStatus.ARCHIVED.value:
         raise Conflict(N_("This lesson is archived"))
     now = now_utc()
+    # Pinning the version: its foreign key check holds the version row FOR KEY SHARE, which a
+    # builder save's lock on that row (lessons._save_version) waits for, and the other way round.
     assignment.lesson_version = row.lesson_current_version
     assignment.max_score = row.lesson_max_score
     assignment.status = AssignmentStatus.IN_PROGRESS.value
     assignment.answers = {}
+    assignment.answered_count = 0
     assignment.blocks_viewed = []
     assignment.started_at = now
     assignment.updated_at = now
-    # Score, results and feedback of the last attempt stay visible until this one is submitted.
+    # Every submitted attempt stays in the history with its score and feedback; the counted
+    # score does not change until another attempt is graded.
     await session.flush()
-    return student_view(row, assignment, await version_blocks(session, actor, assignment))
+    return await full_student_view(session, actor, row, assignment)

@@ -12,6 +12,7 @@ from app.schemas.lms.blocks.base import (
     MAX_OPTIONS,
     MAX_TEXT,
     AnswerForm,
+    AnswerProblem,
     BlockBase,
     BlockId,
     BuilderForm,
@@ -51,6 +52,8 @@ from app.schemas.lms.blocks.registry import (
     Content,
     content_adapter,
     max_score,
+    question_count,
+    stored_blocks,
 )
 from app.schemas.lms.blocks.short_answer import ShortAnswerBlock
 from app.schemas.lms.blocks.single_choice import SingleChoiceBlock
@@ -75,6 +78,7 @@ __all__ = [
     "RIGHT_TOKEN",
     "VIDEO_HOSTS",
     "AnswerForm",
+    "AnswerProblem",
     "Block",
     "BlockBase",
     "BlockId",
@@ -111,5 +115,7 @@ __all__ = [
     "new_block_id",
     "normalize_text",
     "parse_number",
+    "question_count",
+    "stored_blocks",
     "text_matches",
 ]

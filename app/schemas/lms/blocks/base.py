@@ -14,11 +14,21 @@ import uuid
 from abc import abstractmethod
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, get_args
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    NamedTuple,
+    Protocol,
+    get_args,
+)
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.common import INPUT_RULES
 
 MAX_TEXT = 50_000
@@ -55,6 +65,29 @@ class AnswerForm(Protocol):
 
 def new_block_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+# Validation context for content read back from the database: rules added after a lesson was
+# saved (a blank text block, word limits out of order) are enforced on writes only, so stored
+# lessons and the versions students answered always load.
+STORED: dict[str, Any] = {"stored": True}
+
+
+def is_stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def problem(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    """A validation error whose message is a msgid (`{placeholders}` filled from `context`),
+    kept in the error's context: the pages translate it (`app.api.templating.error_message`)."""
+    return PydanticCustomError(kind, message, {**context, "msgid": message})
+
+
+class AnswerProblem(NamedTuple):
+    """Why an answer cannot be submitted as it is: a msgid and its placeholders' values."""
+
+    message: str
+    context: dict[str, Any]
 
 
 def unique_ids(ids: list[str], what: str) -> None:
@@ -214,6 +247,12 @@ class BlockBase(BaseModel):
     label: ClassVar[str]
     # A valid block of this type but for its id and type: the bench's content and the tests'.
     EXAMPLE: ClassVar[dict[str, Any]]
+    # The builder's words for the schema's fields: field → the label of the form field where
+    # the teacher types it (msgids, the same as in the editor template), and
+    # (field, pydantic error type) → what to do about that error (`*`: any error of the field).
+    # A type's own entries are added to its bases' (see `form_label`, `form_message`).
+    FORM_LABELS: ClassVar[dict[str, str]] = {}
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {}
 
     if TYPE_CHECKING:  # each type declares it as a `Literal` field (the discriminator)
         type: str
@@ -224,6 +263,25 @@ class BlockBase(BaseModel):
         field = cls.model_fields.get("type")
         if field is not None and get_args(field.annotation):  # a concrete type, not a base
             cls.template = f"lms/blocks/{cls.block_type()}.html"
+
+    @classmethod
+    def form_label(cls, field: str) -> str | None:
+        """The builder's label (a msgid) of the form field where `field` is typed."""
+        for kind in cls.__mro__:
+            label = vars(kind).get("FORM_LABELS", {}).get(field)
+            if label is not None:
+                return str(label)
+        return None
+
+    @classmethod
+    def form_message(cls, field: str, error_type: str) -> str | None:
+        """What the builder says (a msgid) about an error of this type in `field`."""
+        for kind in cls.__mro__:
+            messages = vars(kind).get("FORM_MESSAGES", {})
+            message = messages.get((field, error_type)) or messages.get((field, "*"))
+            if message is not None:
+                return str(message)
+        return None
 
     @classmethod
     def block_type(cls) -> str:
@@ -251,6 +309,11 @@ class BlockBase(BaseModel):
             if isinstance(value, str | int | float) or value is None
         }
 
+    def form_in(self, language: str) -> dict[str, str]:
+        """The editing form as a person of `language` reads it (numbers with their decimal
+        comma, say); by default `to_form` as it is."""
+        return self.to_form()
+
     @classmethod
     def default_form(cls) -> dict[str, str]:
         """A fresh block's form: forgiving matching on, one point."""
@@ -273,6 +336,14 @@ class QuestionBase(BlockBase):
     macros: ClassVar[tuple[str, ...]] = ("inputs", "answer", "key", "editor")
     # False: the teacher grades it (the answer waits as `pending`).
     auto_graded: ClassVar[bool] = True
+    FORM_LABELS: ClassVar[dict[str, str]] = {
+        "prompt": N_("Question (Markdown)"),
+        "points": N_("Points"),
+        "explanation": N_("Explanation shown after grading"),
+    }
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("points", "*"): N_("Enter the points as a number greater than 0, at most 1000"),
+    }
 
     def _shown(self) -> Shown:
         return {**super()._shown(), "prompt": self.prompt, "points": str(self.points)}
@@ -292,6 +363,11 @@ class QuestionBase(BlockBase):
         it) as the answer grading expects, or None when left blank. Values that are not among
         the question's options are dropped. By default: one typed input, kept as typed."""
         return blank_to_none(form_text(form, ANSWER + shown["id"]))
+
+    def answer_problem(self, answer: object) -> AnswerProblem | None:
+        """Why `answer` (not blank) cannot be submitted as it is, or None: by default any
+        answer can (an essay checks its word limits)."""
+        return None
 
     @abstractmethod
     def sample_answer(self, *, right: bool) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 from abc import abstractmethod
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
+from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
     ANSWER,
     MAX_OPTIONS,
@@ -53,6 +54,14 @@ class ChoiceQuestion(QuestionBase):
     lesson says so), never which are correct."""
 
     options: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
+
+    FORM_LABELS: ClassVar[dict[str, str]] = {"options": N_("Options"), "correct": N_("Options")}
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("options", "too_short"): N_("Write at least two options, one per line"),
+        ("options", "too_long"): N_("At most 30 options are allowed"),
+        ("options", "string_too_short"): N_("An option line is empty: write its text"),
+        ("options", "string_too_long"): N_("An option is too long: at most 1000 characters"),
+    }
 
     @abstractmethod
     def correct_ids(self) -> list[str]:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 
 from app.core.i18n import N_
 from app.schemas.common import INPUT_RULES
@@ -24,6 +23,7 @@ from app.schemas.lms.blocks.base import (
     Shown,
     TextMatching,
     form_text,
+    problem,
     rules_from_form,
     rules_to_form,
     text_matches,
@@ -65,6 +65,21 @@ class FillBlanksBlock(PartialCreditQuestion):
     text: LongText
     gaps: Annotated[list[Gap], Field(min_length=1, max_length=100)]
 
+    FORM_LABELS: ClassVar[dict[str, str]] = {
+        "text": N_("Text with gaps"),
+        "gaps": N_("Text with gaps"),
+    }
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("gaps", "too_short"): N_(
+            "Add at least one gap: the answer in double square brackets, like [[answer]]"
+        ),
+        ("gaps", "too_long"): N_("At most 100 gaps are allowed"),
+        ("gaps", "string_too_long"): N_("An answer is too long: at most 500 characters"),
+        ("gaps.accepted", "too_short"): N_(
+            "Gap {number} is empty: write its answer inside the brackets, like [[answer]]"
+        ),
+    }
+
     @field_validator("gaps")
     @classmethod
     def _gaps_match_text(cls, gaps: list[Gap], info: ValidationInfo) -> list[Gap]:
@@ -72,8 +87,8 @@ class FillBlanksBlock(PartialCreditQuestion):
         unique_ids(ids, "gap")
         text = info.data.get("text")
         if text is not None and sorted(GAP_MARKER.findall(text)) != sorted(ids):
-            raise PydanticCustomError(
-                "gaps_mismatch", "Every [[gap]] in the text needs exactly one gap definition"
+            raise problem(
+                "gaps_mismatch", N_("Every [[gap]] in the text needs exactly one gap definition")
             )
         return gaps
 

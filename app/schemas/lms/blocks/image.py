@@ -18,6 +18,15 @@ class ImageBlock(MediaBlock):
     # Required: an image without a text alternative is invisible to a screen-reader user.
     alt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
+    FORM_LABELS: ClassVar[dict[str, str]] = {
+        "alt": N_("Description of the image for screen readers"),
+    }
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("alt", "string_too_short"): N_(
+            "Describe the image in a few words for those who cannot see it"
+        ),
+    }
+
     def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
         return {**super().student_view(rng, shuffle_options=shuffle_options), "alt": self.alt}
 

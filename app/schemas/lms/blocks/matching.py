@@ -1,11 +1,16 @@
 """Matching: pairs to match. A student's answer maps each pair id (the left side) to the
-`right_id` of the right side chosen for it."""
+`right_id` of the right side chosen for it.
+
+In the builder each pair is a line `left -> right` (Moodle GIFT's matching arrow; `→` too), split
+at the first arrow only, so `D = 0 -> один корень` keeps its `=`: maths content needs it.
+"""
 
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -23,14 +28,40 @@ from app.schemas.lms.blocks.base import (
     Shown,
     form_position,
     form_text,
-    lines,
     new_block_id,
+    problem,
     unique_ids,
 )
 
 # The player's select values are `~<n>`, the n-th right item as shown; `~` is not a character
 # of block ids (see `BlockId`), so a position never looks like an id.
 RIGHT_TOKEN = "~"  # noqa: S105 - a form value prefix, not a secret
+# What the builder writes between a pair's sides, and what it reads there.
+SEPARATOR = " -> "
+_SEPARATORS = re.compile(r"->|→")
+NO_SEPARATOR = N_("Line {line} has no arrow: write the pair as left -> right")
+EMPTY_SIDE = N_("Line {line} needs text on both sides of ->")
+
+
+class PairLine(NamedTuple):
+    """One line of the builder's pairs field as it was understood (`right` None: no arrow)."""
+
+    line: int
+    left: str
+    right: str | None
+
+
+def pair_lines(text: str | None) -> list[PairLine]:
+    """The builder's pairs, one per line (blank lines skipped), each split at its first arrow;
+    `line` counts every line of the field, as the teacher sees them."""
+    understood = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = _SEPARATORS.split(line, maxsplit=1)
+        right = parts[1].strip() if len(parts) == 2 else None
+        understood.append(PairLine(number, parts[0].strip(), right))
+    return understood
 
 
 class MatchPair(BaseModel):
@@ -61,6 +92,35 @@ class MatchingBlock(PartialCreditQuestion):
     type: Literal["matching"]
     label: ClassVar[str] = N_("Matching")
     pairs: Annotated[list[MatchPair], Field(min_length=2, max_length=MAX_OPTIONS)]
+
+    FORM_LABELS: ClassVar[dict[str, str]] = {"pairs": N_("Pairs")}
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("pairs", "too_short"): N_("Write at least two pairs, one per line: left -> right"),
+        ("pairs", "too_long"): N_("At most 30 pairs are allowed"),
+        ("pairs", "string_too_long"): N_("A side of a pair is too long: at most 1000 characters"),
+        ("pairs.left", "string_too_short"): N_("Each pair needs text on both sides of ->"),
+        ("pairs.right", "string_too_short"): N_("Each pair needs text on both sides of ->"),
+    }
+
+    @field_validator("pairs", mode="before")
+    @classmethod
+    def _lines_understood(cls, pairs: Any) -> Any:
+        """Pairs from the builder carry their `line`: a line without an arrow or with an empty
+        side is named by its number (then the marks are dropped)."""
+        if not isinstance(pairs, list):
+            return pairs
+        for pair in pairs:
+            if isinstance(pair, dict) and isinstance(pair.get("line"), int):
+                if pair.get("right") is None:
+                    raise problem("pair_separator", NO_SEPARATOR, line=pair["line"])
+                if not str(pair.get("left", "")).strip() or not str(pair["right"]).strip():
+                    raise problem("pair_side", EMPTY_SIDE, line=pair["line"])
+        return [
+            {key: value for key, value in pair.items() if key != "line"}
+            if isinstance(pair, dict)
+            else pair
+            for pair in pairs
+        ]
 
     @field_validator("pairs")
     @classmethod
@@ -105,15 +165,15 @@ class MatchingBlock(PartialCreditQuestion):
         return {pair.id: rights[(i + shift) % len(rights)] for i, pair in enumerate(self.pairs)}
 
     def to_form(self) -> dict[str, str]:
-        pairs = "\n".join(f"{pair.left} = {pair.right}" for pair in self.pairs)
+        pairs = "\n".join(f"{pair.left}{SEPARATOR}{pair.right}" for pair in self.pairs)
         return {**super().to_form(), "pairs": pairs}
 
     @classmethod
     def from_form(cls, block_id: str, form: BuilderForm) -> dict[str, Any]:
-        pairs = []
-        for number, line in enumerate(lines(form.get("pairs")), start=1):
-            left, _, right = line.partition("=")
-            pairs.append({"id": f"p{number}", "left": left.strip(), "right": right.strip()})
+        pairs = [
+            {"id": f"p{number}", "left": left, "right": right, "line": line}
+            for number, (line, left, right) in enumerate(pair_lines(form.get("pairs")), start=1)
+        ]
         return {
             **cls._question_form(block_id, form),
             "pairs": pairs,

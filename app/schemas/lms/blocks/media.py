@@ -8,16 +8,16 @@ from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
 
+from app.core.i18n import N_
 from app.schemas.common import MAX_ID
-from app.schemas.lms.blocks.base import BlockBase, BuilderForm, Shown
+from app.schemas.lms.blocks.base import BlockBase, BuilderForm, Shown, problem
 
 
 def https_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.netloc:
-        raise PydanticCustomError("url", "Use an https:// link")
+        raise problem("url", N_("Use a link that starts with https://"))
     return value
 
 
@@ -31,10 +31,12 @@ class MediaBlock(BlockBase):
     media_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     title: Annotated[str, StringConstraints(max_length=300)] | None = None
 
+    FORM_LABELS: ClassVar[dict[str, str]] = {"url": N_("Link (https://)"), "title": N_("Caption")}
+
     @model_validator(mode="after")
     def _one_source(self) -> MediaBlock:
         if (self.url is None) == (self.media_id is None):
-            raise PydanticCustomError("media_source", "Give either a link or an uploaded file")
+            raise problem("media_source", N_("Give either a link or an uploaded file"))
         return self
 
     def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 
 from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
@@ -17,6 +16,7 @@ from app.schemas.lms.blocks.base import (
     PartialCreditQuestion,
     Shown,
     option_ids,
+    problem,
 )
 from app.schemas.lms.blocks.choice import ChoiceQuestion, chosen_options, options_from_form
 
@@ -26,13 +26,17 @@ class MultipleChoiceBlock(ChoiceQuestion, PartialCreditQuestion):
     label: ClassVar[str] = N_("Multiple choice")
     correct: Annotated[list[BlockId], Field(min_length=1, max_length=MAX_OPTIONS)]
 
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("correct", "*"): N_("Mark each correct option with * at the start of its line"),
+    }
+
     @field_validator("correct")
     @classmethod
     def _correct_are_options(cls, value: list[str], info: ValidationInfo) -> list[str]:
         ids = option_ids(info)
         if ids is not None and (not set(value) <= ids or len(set(value)) != len(value)):
-            raise PydanticCustomError(
-                "unknown_option", "Correct answers must be options, each once"
+            raise problem(
+                "unknown_option", N_("Mark each correct option with * at the start of its line")
             )
         return value
 

@@ -33,6 +33,13 @@ class OrderingBlock(PartialCreditQuestion):
     label: ClassVar[str] = N_("Ordering")
     items: Annotated[list[Option], Field(min_length=2, max_length=MAX_OPTIONS)]
 
+    FORM_LABELS: ClassVar[dict[str, str]] = {"items": N_("Items in the correct order")}
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("items", "too_short"): N_("Write at least two items, one per line, in the correct order"),
+        ("items", "too_long"): N_("At most 30 items are allowed"),
+        ("items", "string_too_long"): N_("An item is too long: at most 1000 characters"),
+    }
+
     @field_validator("items")
     @classmethod
     def _check(cls, items: list[Option]) -> list[Option]:

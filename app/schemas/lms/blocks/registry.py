@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import AfterValidator, Field, TypeAdapter
 
-from app.schemas.lms.blocks.base import BlockBase, QuestionBase, unique_ids
+from app.schemas.lms.blocks.base import STORED, BlockBase, QuestionBase, unique_ids
 from app.schemas.lms.blocks.essay import EssayBlock
 from app.schemas.lms.blocks.file import FileBlock
 from app.schemas.lms.blocks.fill_blanks import FillBlanksBlock
@@ -71,5 +71,15 @@ Content = Annotated[list[Block], Field(max_length=MAX_BLOCKS), AfterValidator(_u
 content_adapter: TypeAdapter[list[Block]] = TypeAdapter(Content)
 
 
+def stored_blocks(content: object) -> list[Block]:
+    """Content read back from the database (lessons, versions): the write-only rules skipped
+    (`base.STORED`), so a lesson saved before a rule existed still loads."""
+    return content_adapter.validate_python(content, context=STORED)
+
+
 def max_score(blocks: list[Block]) -> Decimal:
     return sum((block.points for block in blocks if isinstance(block, QuestionBase)), Decimal(0))
+
+
+def question_count(blocks: list[Block]) -> int:
+    return sum(1 for block in blocks if isinstance(block, QuestionBase))

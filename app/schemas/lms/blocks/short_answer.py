@@ -27,6 +27,13 @@ class ShortAnswerBlock(QuestionBase):
     accepted: Accepted
     matching: TextMatching = Field(default_factory=TextMatching)
 
+    FORM_LABELS: ClassVar[dict[str, str]] = {"accepted": N_("Accepted answers")}
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("accepted", "too_short"): N_("Write at least one accepted answer, one per line"),
+        ("accepted", "too_long"): N_("At most 50 accepted answers are allowed"),
+        ("accepted", "string_too_long"): N_("An answer is too long: at most 500 characters"),
+    }
+
     def grade(self, answer: object) -> Decimal:
         return self.points if text_matches(answer, self.accepted, self.matching) else Decimal(0)
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from pydantic import ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 
 from app.core.i18n import N_
 from app.schemas.lms.blocks.base import (
@@ -15,6 +14,7 @@ from app.schemas.lms.blocks.base import (
     BuilderForm,
     Shown,
     option_ids,
+    problem,
 )
 from app.schemas.lms.blocks.choice import ChoiceQuestion, chosen_options, options_from_form
 
@@ -24,13 +24,17 @@ class SingleChoiceBlock(ChoiceQuestion):
     label: ClassVar[str] = N_("Single choice")
     correct: BlockId
 
+    FORM_MESSAGES: ClassVar[dict[tuple[str, str], str]] = {
+        ("correct", "*"): N_("Mark the one correct option with * at the start of its line"),
+    }
+
     @field_validator("correct")
     @classmethod
     def _correct_is_an_option(cls, value: str, info: ValidationInfo) -> str:
         ids = option_ids(info)
         if ids is not None and value not in ids:
-            raise PydanticCustomError(
-                "unknown_option", "The correct answer must be one of the options"
+            raise problem(
+                "unknown_option", N_("Mark the one correct option with * at the start of its line")
             )
         return value
 

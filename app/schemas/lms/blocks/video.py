@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints
-from pydantic_core import PydanticCustomError
 
 from app.core.i18n import N_
+from app.schemas.lms.blocks.base import Shown, problem
+from app.schemas.lms.blocks.embeds import embed_url
 from app.schemas.lms.blocks.media import MediaBlock, https_url
 
 # Video links are accepted only from these hosts (and their subdomains).
@@ -18,10 +20,7 @@ VIDEO_HOSTS = ("youtube.com", "youtu.be", "vk.com", "vkvideo.ru", "vk.ru", "rutu
 def _video_url(value: str) -> str:
     host = (urlsplit(https_url(value)).hostname or "").lower()
     if not any(host == allowed or host.endswith("." + allowed) for allowed in VIDEO_HOSTS):
-        raise PydanticCustomError(
-            "video_host",
-            "Video links must come from YouTube, VK Video or Rutube",
-        )
+        raise problem("video_host", N_("Video links must come from YouTube, VK Video or Rutube"))
     return value
 
 
@@ -32,6 +31,11 @@ class VideoBlock(MediaBlock):
     type: Literal["video"]
     label: ClassVar[str] = N_("Video")
     url: VideoUrl | None = None
+
+    def student_view(self, rng: random.Random, *, shuffle_options: bool) -> Shown:
+        # `embed_url`: the provider's player for a page link it knows, else None (a plain link).
+        shown = super().student_view(rng, shuffle_options=shuffle_options)
+        return {**shown, "embed_url": embed_url(self.url)}
 
     EXAMPLE: ClassVar[dict[str, Any]] = {
         **MediaBlock.EXAMPLE,
