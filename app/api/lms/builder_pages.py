@@ -8,23 +8,21 @@ its form. Each block shows as a student sees it (`views`), its editor beside it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.forms import ContextLoader, read_form, redirect_on_error, rerender_on_error
 from app.api.lms.block_forms import block_errors, block_to_form, default_form, form_to_block
-from app.api.lms.lessons_pages import builder_url, lesson_form_data
+from app.api.lms.lessons_pages import based_on, builder_url, lesson_form_data
 from app.api.templating import language_of, redirect_with_flash, render, tr
 from app.core.actor import Actor
-from app.core.errors import AppError, InvalidInput, StaleVersion
+from app.core.errors import AppError, InvalidInput
 from app.core.i18n import N_
-from app.schemas.common import Moment
 from app.schemas.lms import LessonRead, LessonUpdate
 from app.schemas.lms.blocks import BLOCK_TYPES, new_block_id
 from app.services.lms import builder
@@ -35,18 +33,6 @@ from app.services.lms.student_view import student_blocks
 router = APIRouter(prefix="/lessons/{lesson_id}")
 BUILDER = "lms/builder.html"
 BaseUpdatedAt = Annotated[str | None, Form(max_length=64)]
-_MOMENT: TypeAdapter[datetime] = TypeAdapter(Moment)
-
-
-def _based_on(value: str | None) -> datetime | None:
-    """A form's `base_updated_at`. One that is no time the page could have shown counts as
-    stale: nothing is written and the builder shows the lesson as it is."""
-    if not value:
-        return None
-    try:
-        return _MOMENT.validate_python(value)
-    except ValidationError as error:
-        raise StaleVersion(lesson_service.STALE_LESSON) from error
 
 
 def _student_views(lesson: LessonRead) -> dict[str, dict[str, Any]]:
@@ -140,7 +126,7 @@ async def _save_block(
         values=values,
         context=_failed_block_context(actor, lesson_id, block_id, values, language_of(request)),
     )
-    base = _based_on(values.get("base_updated_at"))
+    base = based_on(values.get("base_updated_at"))
     new_id = block_id or new_block_id()
     block = form_to_block(block_type, new_id, values)
     if block_id is None:
@@ -215,7 +201,7 @@ async def move_block_submit(
 ) -> Response:
     """Move a block up or down."""
     redirect_on_error(request, builder_url(lesson_id))
-    base = _based_on(base_updated_at)
+    base = based_on(base_updated_at)
     await builder.move_block(session, actor, lesson_id, block_id, direction, base_updated_at=base)
     return redirect_with_flash(
         request, builder_url(lesson_id, f"#block-{block_id}"), tr(request, "Block moved")
@@ -233,6 +219,6 @@ async def delete_block_submit(
 ) -> Response:
     """Delete a block."""
     redirect_on_error(request, builder_url(lesson_id))
-    base = _based_on(base_updated_at)
+    base = based_on(base_updated_at)
     await builder.remove_block(session, actor, lesson_id, block_id, base_updated_at=base)
     return redirect_with_flash(request, builder_url(lesson_id), tr(request, "Block deleted"))

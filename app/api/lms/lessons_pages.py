@@ -3,11 +3,12 @@ the student's-eye preview."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import IdPath, SessionDep, TeacherActor
@@ -15,9 +16,9 @@ from app.api.forms import ContextLoader, read_form, redirect_on_error, rerender_
 from app.api.lms.lessons import LessonFiltersQuery
 from app.api.templating import form_errors, redirect_with_flash, render, tr
 from app.core.actor import Actor
-from app.core.errors import AppError
+from app.core.errors import AppError, StaleVersion
 from app.core.i18n import N_, gettext_for
-from app.schemas.common import Pagination
+from app.schemas.common import Moment, Pagination
 from app.schemas.lms import FolderCreate, LessonCreate, LessonFilters
 from app.services.accounts import users as account_service
 from app.services.lms import folders as folder_service
@@ -50,6 +51,21 @@ def _folder_errors(error: Exception, language: str) -> dict[str, str]:
         return fields
     assert isinstance(error, AppError)
     return {error.field or "name": error.text(language)}
+
+
+_MOMENT: TypeAdapter[datetime] = TypeAdapter(Moment)
+
+
+def based_on(value: str | None) -> datetime | None:
+    """A form's `base_updated_at` (the builder's, an import's). One that is no time the page
+    could have shown counts as stale: nothing is written and the page shows the lesson as it
+    is."""
+    if not value:
+        return None
+    try:
+        return _MOMENT.validate_python(value)
+    except ValidationError as error:
+        raise StaleVersion(lesson_service.STALE_LESSON) from error
 
 
 def builder_url(lesson_id: int, anchor: str = "") -> str:

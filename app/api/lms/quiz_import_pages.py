@@ -8,25 +8,22 @@ multipart, so a 1 MiB file of Cyrillic text is not tripled by URL-encoding.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from app.api.deps import IdPath, SessionDep, TeacherActor
 from app.api.forms import BAD_CHOICE, ContextLoader, read_form, rerender_on_error
-from app.api.lms.lessons_pages import builder_url
+from app.api.lms.lessons_pages import based_on, builder_url
 from app.api.lms.quiz_import import gift_download
 from app.api.templating import language_of, redirect_with_flash, render, tr
 from app.core.actor import Actor
-from app.core.errors import AppError, InvalidInput, StaleVersion
+from app.core.errors import AppError, InvalidInput
 from app.core.i18n import N_
-from app.schemas.common import Moment
 from app.schemas.lms.quiz_import import FORMATS, MAX_SOURCE_BYTES, QuizFormatName
 from app.services.lms import lessons as lesson_service
 from app.services.lms import quiz_import as quiz_service
@@ -36,7 +33,6 @@ IMPORT_FORM = "lms/import.html"
 IMPORT_PREVIEW = "lms/import_preview.html"
 # A form field holding the text: the file's bytes, plus a CR for every line a browser sends back.
 MAX_PART = 2 * MAX_SOURCE_BYTES
-_MOMENT: TypeAdapter[datetime] = TypeAdapter(Moment)
 DEFAULT_TITLE = N_("Imported questions")
 
 
@@ -156,15 +152,6 @@ async def quiz_import_into_lesson_preview(
     return await _preview(request, session, actor, lesson_id)
 
 
-def _based_on(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return _MOMENT.validate_python(value)
-    except ValidationError as error:
-        raise StaleVersion(lesson_service.STALE_LESSON) from error
-
-
 def _confirm(request: Request, actor: Actor, values: dict[str, str], lesson_id: int | None) -> None:
     """If the import fails, the preview again with the error (a stale lesson: the builder)."""
     source = values.get("source", "")
@@ -206,7 +193,7 @@ async def quiz_import_into_lesson_submit(
         lesson_id,
         values.get("source", ""),
         _format(values),
-        base_updated_at=_based_on(values.get("base_updated_at")),
+        base_updated_at=based_on(values.get("base_updated_at")),
     )
     message = tr(request, "Blocks imported: {count}").format(count=len(preview.questions))
     return redirect_with_flash(request, builder_url(lesson_id), message)
