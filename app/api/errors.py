@@ -19,7 +19,14 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.forms import CHECK_FIELDS, FormInvalid, PageErrorPlan, page_error_plan
-from app.api.templating import form_errors, language_of, own_message, redirect_with_flash, render
+from app.api.templating import (
+    PYDANTIC_MESSAGES,
+    form_errors,
+    language_of,
+    own_message,
+    redirect_with_flash,
+    render,
+)
 from app.core.actor import Actor
 from app.core.cookies import clear_auth_cookie_headers, set_cookies
 from app.core.errors import (
@@ -129,29 +136,19 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
 # Pydantic's own messages are English and some quote the input: API bodies get these instead
 # (the types forms produce are translated by `form_errors`). Anything else: INVALID_VALUE.
 API_MESSAGES = {
+    **PYDANTIC_MESSAGES,
     "json_invalid": N_("The request body is not valid JSON"),
     "model_type": N_("Send an object here"),
     "model_attributes_type": N_("Send an object here"),
     "dict_type": N_("Send an object here"),
     "list_type": N_("Send a list here"),
     "extra_forbidden": N_("This field is not allowed here"),
-    "int_type": N_("Enter a whole number"),
-    "int_parsing": N_("Enter a whole number"),
-    "int_from_float": N_("Enter a whole number"),
     "int_parsing_size": N_("Enter a whole number"),
     "float_type": N_("Enter a number"),
     "float_parsing": N_("Enter a number"),
-    "decimal_type": N_("Enter a number"),
-    "decimal_parsing": N_("Enter a number"),
     "bool_type": N_("Enter true or false"),
     "bool_parsing": N_("Enter true or false"),
     "string_type": N_("Enter text"),
-    "greater_than": N_("Must be greater than {gt}"),
-    "greater_than_equal": N_("Must be at least {ge}"),
-    "less_than": N_("Must be less than {lt}"),
-    "less_than_equal": N_("Must be at most {le}"),
-    "too_short": N_("At least {min_length} items are needed"),
-    "too_long": N_("At most {max_length} items are allowed"),
     "literal_error": N_("Choose from the list"),
     "enum": N_("Choose from the list"),
     "union_tag_invalid": N_("Choose from the list"),

@@ -218,6 +218,40 @@ def error_message(item: Any, language: str) -> str:
 _SHOWN_CONTEXT = frozenset({"choices", "ge", "gt", "le", "lt", "min_length", "max_length"})
 
 
+# Pydantic's own messages are English; the common ones are in the catalog by their type. These
+# read the same in a page form and in the JSON API (app.api.errors.API_MESSAGES adds its own).
+PYDANTIC_MESSAGES = {
+    "int_parsing": N_("Enter a whole number"),
+    "int_from_float": N_("Enter a whole number"),
+    "int_type": N_("Enter a whole number"),
+    "decimal_parsing": N_("Enter a number"),
+    "decimal_type": N_("Enter a number"),
+    "greater_than": N_("Must be greater than {gt}"),
+    "greater_than_equal": N_("Must be at least {ge}"),
+    "less_than": N_("Must be less than {lt}"),
+    "less_than_equal": N_("Must be at most {le}"),
+    "too_short": N_("At least {min_length} items are needed"),
+    "too_long": N_("At most {max_length} items are allowed"),
+}
+# What a page form says besides: its fields are filled in by a person.
+FORM_MESSAGES = {
+    **PYDANTIC_MESSAGES,
+    "missing": N_("This field is required"),
+    "string_too_short": N_("This field is required"),
+    "string_too_long": N_("This value is too long"),
+    "value_error": N_("Enter a valid value"),
+    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD"),
+    "date_parsing": N_("Enter a date as YYYY-MM-DD"),
+    "date_type": N_("Enter a date as YYYY-MM-DD"),
+    "timezone": N_("Unknown time zone; use an IANA name such as Europe/Moscow"),
+    "birthday": N_("Birthday must be between 1900-01-01 and today"),
+    "language": N_("Language must be one of: {choices}"),
+    "text_characters": TEXT_CHARACTERS,
+    "finite_number": FINITE_NUMBER,
+    "date_range": DATE_OUT_OF_RANGE,
+}
+
+
 def own_message(gettext: Any, item: Any) -> str | None:
     """Our own validators' message (`app.schemas.lms.blocks.base.problem`: a msgid in the
     error's context) in the `gettext`'s language; None for pydantic's own errors."""
@@ -233,36 +267,9 @@ def _translate_pydantic(gettext: Any, item: Any) -> str:
     if own is not None:
         return own
     context = item.get("ctx") or {}
-    # Pydantic's own messages are English; the common ones are in the catalog by their type.
-    by_type = {
-        "missing": N_("This field is required"),
-        "string_too_short": N_("This field is required"),
-        "string_too_long": N_("This value is too long"),
-        "value_error": N_("Enter a valid value"),
-        "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD"),
-        "date_parsing": N_("Enter a date as YYYY-MM-DD"),
-        "date_type": N_("Enter a date as YYYY-MM-DD"),
-        "timezone": N_("Unknown time zone; use an IANA name such as Europe/Moscow"),
-        "birthday": N_("Birthday must be between 1900-01-01 and today"),
-        "language": N_("Language must be one of: {choices}"),
-        "text_characters": TEXT_CHARACTERS,
-        "finite_number": FINITE_NUMBER,
-        "date_range": DATE_OUT_OF_RANGE,
-        "int_parsing": N_("Enter a whole number"),
-        "int_from_float": N_("Enter a whole number"),
-        "int_type": N_("Enter a whole number"),
-        "decimal_parsing": N_("Enter a number"),
-        "decimal_type": N_("Enter a number"),
-        "greater_than": N_("Must be greater than {gt}"),
-        "greater_than_equal": N_("Must be at least {ge}"),
-        "less_than": N_("Must be less than {lt}"),
-        "less_than_equal": N_("Must be at most {le}"),
-        "too_short": N_("At least {min_length} items are needed"),
-        "too_long": N_("At most {max_length} items are allowed"),
-    }
     if item["type"] == "value_error" and "email" in str(item.get("msg", "")).lower():
         return str(gettext("Enter a valid e-mail address"))
-    message = by_type.get(item["type"])
+    message = FORM_MESSAGES.get(item["type"])
     if message is None:
         # A schema's own message may be a msgid (translated); anything else stays as it is
         # (never gettext(""): that is the catalog's header).

@@ -347,6 +347,15 @@ def assert_fits(page: Page, name: str, screen_width: int) -> None:
     )
 
 
+def bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
+    """Log in through the JSON API (the journeys' set-up): the Authorization header."""
+    response = httpx.post(
+        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 def path_of(page: Page) -> str:
     return urlsplit(page.url).path
 

@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     DESKTOP,
     LiveApp,
     PageChecks,
+    bearer,
     follow_nav,
     log_in,
     path_of,
@@ -50,23 +51,15 @@ STUDENT_OWN_PASSWORD = "Student-Own-2025!"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def student_id(live_app: LiveApp) -> int:
     """The admin (the seed's CLI line), the teacher and their student, through the API."""
     created = live_app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(live_app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(live_app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = httpx.post(live_app.url("/api/v1/teachers"), json=TEACHER, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
-    teacher = _bearer(live_app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(live_app, TEACHER["email"], TEACHER["password"])
     response = httpx.post(
         live_app.url("/api/v1/students"), json=STUDENT, headers=teacher, timeout=30
     )

@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     CREATE_ADMIN,
     LiveApp,
     PageChecks,
+    bearer,
     log_in,
 )
 
@@ -50,23 +51,15 @@ STAND_IN = (
 )
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def create_people(app: LiveApp) -> tuple[dict[str, str], int]:
     """The admin (the seed's CLI line), the teacher and one student: the teacher's API headers
     and the student's id."""
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = httpx.post(app.url("/api/v1/teachers"), json=TEACHER, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     response = httpx.post(app.url("/api/v1/students"), json=STUDENT, headers=teacher, timeout=30)
     assert response.status_code == 201, response.text
     return teacher, int(response.json()["id"])
@@ -233,7 +226,7 @@ def test_teacher_builds_sees_blocks_as_students_do_and_never_loses_an_edit(
 def test_without_scripts_every_editor_is_open(live_app: LiveApp, page: Page) -> None:
     """builder.js only hides what works without it: with scripts off, the forms are there."""
     app = live_app
-    headers = _bearer(app, TEACHER["email"], TEACHER["password"])
+    headers = bearer(app, TEACHER["email"], TEACHER["password"])
     response = httpx.post(
         app.url("/api/v1/lessons"),
         json={"title": "No script", "content": [{"type": "text", "markdown": "Hi"}]},

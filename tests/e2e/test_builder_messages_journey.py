@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     CREATE_ADMIN,
     LiveApp,
     PageChecks,
+    bearer,
     log_in,
 )
 
@@ -40,23 +41,15 @@ STUDENT = {
 }
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def _set_up(app: LiveApp) -> tuple[int, int]:
     """The teacher, a student, a draft lesson and an assigned one with a 15 to 200 word essay:
     (the draft's id, the assignment's id)."""
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = httpx.post(app.url("/api/v1/teachers"), json=TEACHER, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     response = httpx.post(app.url("/api/v1/students"), json=STUDENT, headers=teacher, timeout=30)
     assert response.status_code == 201, response.text
     student_id = response.json()["id"]

@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     ADMIN_PASSWORD,
     CREATE_ADMIN,
     LiveApp,
+    bearer,
     log_in,
     log_out,
     path_of,
@@ -103,24 +104,16 @@ def watched(page: Page, live_app: LiveApp) -> Iterator[Violations]:
     yield Violations(page)
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def lesson_id(live_app: LiveApp) -> int:
     """The admin, the teacher, a student, a lesson with every block type assigned to them."""
     app = live_app
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     teacher_made = httpx.post(app.url("/api/v1/teachers"), json=TEACHER, headers=admin)
     assert teacher_made.status_code == 201, teacher_made.text
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     student = httpx.post(app.url("/api/v1/students"), json=STUDENT, headers=teacher)
     assert student.status_code == 201, student.text
     lesson = full_lesson(title="CSP lesson")

@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
     CREATE_ADMIN,
     LiveApp,
     PageChecks,
+    bearer,
     follow_nav,
     log_in,
     log_out,
@@ -88,22 +89,14 @@ GIFT_IMPORTED = 3
 # --- set-up through the JSON API
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def create_people(app: LiveApp) -> list[int]:
     """The admin (the seed's CLI line), the teacher and the two students; the students' ids."""
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = httpx.post(app.url("/api/v1/teachers"), json=TEACHER, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     ids = []
     for student in STUDENTS:
         response = httpx.post(

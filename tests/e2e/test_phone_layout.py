@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     LiveApp,
     PageChecks,
     assert_fits,
+    bearer,
     log_in,
     log_out,
 )
@@ -121,14 +122,6 @@ def test_a_page_wider_than_the_phone_fails_the_phone_check(page: Page) -> None:
 # --- set-up through the JSON API
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def _call(app: LiveApp, method: str, path: str, headers: dict[str, str], body: Any) -> Any:
     response = httpx.request(method, app.url(path), json=body, headers=headers, timeout=30)
     assert response.status_code in (200, 201), f"{method} {path}: {response.text}"
@@ -140,9 +133,9 @@ def set_up_classroom(app: LiveApp) -> dict[str, Any]:
     student submitted it (waiting for a grade), the second one's was graded."""
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     _call(app, "POST", "/api/v1/teachers", admin, TEACHER)
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     student_ids = [
         int(_call(app, "POST", "/api/v1/students", teacher, student)["id"]) for student in STUDENTS
     ]
@@ -159,7 +152,7 @@ def set_up_classroom(app: LiveApp) -> dict[str, Any]:
     )
     assignment_ids = assigned["assignment_ids"]
     for index, student in enumerate(STUDENTS):
-        headers = _bearer(app, student["email"], student["password"])
+        headers = bearer(app, student["email"], student["password"])
         answers = {"q1": True, "es": ESSAY}
         _call(
             app,

@@ -30,6 +30,7 @@ from tests.e2e.conftest import (
     LiveApp,
     PageChecks,
     assert_fits,
+    bearer,
     path_of,
 )
 
@@ -56,24 +57,16 @@ CONTENT = [
 KEPT_PREFIX = "tutor-player:"
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def assignments(live_app: LiveApp) -> dict[str, int]:
     """The admin, a teacher, one student, and three lessons assigned to the student."""
     app = live_app
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     response = httpx.post(app.url("/api/v1/teachers"), json=TEACHER, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     response = httpx.post(app.url("/api/v1/students"), json=STUDENT, headers=teacher, timeout=30)
     assert response.status_code == 201, response.text
     student_id = int(response.json()["id"])
@@ -142,7 +135,7 @@ def kept_in_browser(page: Page) -> dict[str, Any]:
 
 
 def server_answers(app: LiveApp, assignment_id: int) -> dict[str, Any]:
-    student = _bearer(app, STUDENT["email"], STUDENT["password"])
+    student = bearer(app, STUDENT["email"], STUDENT["password"])
     response = httpx.get(
         app.url(f"/api/v1/assignments/{assignment_id}"), headers=student, timeout=30
     )

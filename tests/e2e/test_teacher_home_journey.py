@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     CREATE_ADMIN,
     LiveApp,
     PageChecks,
+    bearer,
     follow_nav,
     log_in,
     path_of,
@@ -68,14 +69,6 @@ QUIZ = {
 }
 
 
-def _bearer(app: LiveApp, email: str, password: str) -> dict[str, str]:
-    response = httpx.post(
-        app.url("/api/v1/auth/login"), json={"email": email, "password": password}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def _post(app: LiveApp, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
     response = httpx.post(app.url(path), json=body, headers=headers, timeout=30)
     assert response.status_code in (200, 201), response.text
@@ -86,12 +79,12 @@ def set_up(app: LiveApp) -> dict[str, int]:
     """The teacher, two students; a quiz done well, an essay submitted, work due and overdue."""
     created = app.manage(*CREATE_ADMIN)
     assert created.returncode == 0, created.stdout + created.stderr
-    admin = _bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = bearer(app, ADMIN_EMAIL, ADMIN_PASSWORD)
     _post(app, "/api/v1/teachers", TEACHER, admin)
-    teacher = _bearer(app, TEACHER["email"], TEACHER["password"])
+    teacher = bearer(app, TEACHER["email"], TEACHER["password"])
     student_id = _post(app, "/api/v1/students", STUDENT, teacher)["id"]
     late_id = _post(app, "/api/v1/students", LATE_STUDENT, teacher)["id"]
-    student = _bearer(app, STUDENT["email"], STUDENT["password"])
+    student = bearer(app, STUDENT["email"], STUDENT["password"])
     ids = {"student": student_id, "late_student": late_id}
     for key, lesson, answers in (
         ("quiz", QUIZ, {"q1": True, "q2": False}),

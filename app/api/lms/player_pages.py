@@ -125,7 +125,9 @@ async def save_progress_submit(
     """Save the answers so far: the Save button (303 back) or player.js (204)."""
     by_script = request.headers.get("x-requested-with") == "fetch"
     redirect_on_error(request, _url(assignment_id), invalid=NOT_SAVED, plain_text=by_script)
-    view = await assignment_service.get_for_student(session, actor, assignment_id)
+    view = await assignment_service.get_for_student(
+        session, actor, assignment_id, with_history=False
+    )
     form = await request.form()
     data = SaveProgress(
         answers=parse_answers(form, view.blocks),
@@ -146,7 +148,9 @@ async def submit_assignment_submit(
     """Submit the attempt named in the form; a second click finds it submitted and counts
     nothing twice."""
     redirect_on_error(request, _url(assignment_id), invalid=NOT_SAVED)
-    view = await assignment_service.get_for_student(session, actor, assignment_id)
+    view = await assignment_service.get_for_student(
+        session, actor, assignment_id, with_history=False
+    )
     form = await request.form()
     answers = parse_answers(form, view.blocks) if view.status in OPEN else None
     # An answer refused as it is (an essay outside its word limits): the page again, as typed,

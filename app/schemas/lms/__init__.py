@@ -366,7 +366,11 @@ class AssignmentStudentView(AssignmentSummary):
     """What a student receives: blocks without keys; results and keys only as the teacher allows."""
 
     history: list[AttemptBrief] = Field(
-        default_factory=list, description="Every submitted attempt, the first first"
+        default_factory=list,
+        description=(
+            "Every submitted attempt, the first first (in the GET, submit and new-attempt"
+            " answers; an autosave's answer leaves it empty)"
+        ),
     )
 
     attempt_no: int

@@ -192,11 +192,15 @@ def student_view(
 
 
 async def get_for_student(
-    session: AsyncSession, actor: Actor, assignment_id: int
+    session: AsyncSession, actor: Actor, assignment_id: int, *, with_history: bool = True
 ) -> AssignmentStudentView:
-    """The student's own assignment with the lesson as they may see it (no answer keys)."""
+    """The student's own assignment with the lesson as they may see it (no answer keys);
+    `with_history=False` where only the blocks are needed (reading a posted player form: the
+    autosave path) and the attempts need not be read."""
     require_role(actor, Role.STUDENT)
     row, assignment = await load_assignment(session, actor, assignment_id)
+    if not with_history:
+        return student_view(row, assignment, await version_blocks(session, actor, assignment))
     return await full_student_view(session, actor, row, assignment)
 
 
